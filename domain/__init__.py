@@ -1,0 +1,1 @@
+"""Floorsync's business core: plain Python, standard library only."""
