@@ -1,0 +1,114 @@
+"""Customers, their prices and their credit: integer money in minor units, always with a currency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from domain.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in minor units (cents) of ``currency``."""
+
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise DomainError(
+                "money.not_whole", f"Money is whole minor units, got {self.amount!r}", status=422
+            )
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise DomainError(
+                "money.currency_mismatch", f"Cannot combine {self.currency} with {other.currency}", status=422
+            )
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def times(self, qty: int) -> Money:
+        """This amount ``qty`` times (a unit price times a quantity)."""
+        return Money(self.amount * qty, self.currency)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer. Tier 1 is served first; ``min_remaining_shelf_life_days`` limits which lots ship."""
+
+    id: str
+    name: str
+    priority_tier: int
+    credit_limit: Money
+    price_list_id: str
+    min_remaining_shelf_life_days: int = 0
+    accepts_substitutes: bool = False
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """Unit prices per SKU (per base unit, in ``currency`` minor units), with per-customer overrides."""
+
+    id: str
+    currency: str
+    prices: Mapping[str, int] = field(default_factory=dict)
+    customer_prices: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (customer id, sku)
+
+
+def unit_price(customer: Customer, price_list: PriceList, sku: str) -> Money:
+    """The customer's price per base unit: their own price if agreed, else the list price."""
+    if price_list.id != customer.price_list_id:
+        raise DomainError(
+            "price.wrong_list",
+            f"{customer.name} buys from price list {customer.price_list_id}, not {price_list.id}",
+            status=422,
+            customer=customer.id,
+        )
+    amount = price_list.customer_prices.get((customer.id, sku), price_list.prices.get(sku))
+    if amount is None:
+        raise DomainError(
+            "price.not_found", f"No price for {sku} on list {price_list.id}", status=422, sku=sku
+        )
+    return Money(amount, price_list.currency)
+
+
+@dataclass(frozen=True)
+class CreditDecision:
+    """Whether an order fits the customer's credit, and why."""
+
+    approved: bool
+    code: str
+    reason: str
+    exposure: Money  # open orders plus this one
+    limit: Money
+
+    def raise_if_refused(self) -> None:
+        """Raise ``credit.limit_exceeded`` when refused (for callers that cannot place a hold)."""
+        if not self.approved:
+            raise DomainError(self.code, self.reason, exposure=self.exposure.amount, limit=self.limit.amount)
+
+
+def check_credit(customer: Customer, *, open_orders: Money, this_order: Money) -> CreditDecision:
+    """Approve if open order value plus this order stays within the credit limit."""
+    limit = customer.credit_limit
+    exposure = open_orders + this_order
+    spare = limit - exposure  # raises money.currency_mismatch before any decision is made
+    if spare.amount >= 0:
+        reason = f"Within limit; {spare.amount} {limit.currency} minor units to spare"
+        return CreditDecision(True, "credit.ok", reason, exposure, limit)
+    return CreditDecision(
+        False,
+        "credit.limit_exceeded",
+        f"{customer.name} would be {-spare.amount} {limit.currency} minor units over the credit limit"
+        f" of {limit.amount}",
+        exposure,
+        limit,
+    )

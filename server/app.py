@@ -1,0 +1,76 @@
+"""The app factory: wires settings, database, Redis, middleware and routes. Nothing connects at
+import time; connections open lazily once the app runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from server.auth.principal import PrincipalMiddleware, SessionCheck
+from server.auth.routes import AuthController
+from server.auth.service import AuthContext
+from server.db import make_engine, make_sessionmaker
+from server.deps import DEPENDENCIES
+from server.observability import RequestLogMiddleware
+from server.problems import EXCEPTION_HANDLERS
+from server.routes.health import healthz, metrics, readyz
+from server.routes.people import DeviceController, UserController
+from server.routes.warehouses import WarehouseController
+from server.settings import Settings
+from server.transactions import TransactionMiddleware
+
+log = logging.getLogger("floorsync")
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the app for concrete backends (``settings`` carries both URLs and a secret key)."""
+    if not settings.database_url or not settings.redis_url or not settings.secret_key:
+        raise ValueError("create_app needs database_url, redis_url and secret_key; the CLI fills them in")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url or "")
+        sessionmaker = make_sessionmaker(engine)
+        redis = aioredis.from_url(settings.redis_url or "", health_check_interval=10)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker
+        app.state.redis = redis
+        app.state.session_check = SessionCheck(sessionmaker)
+        app.state.auth = AuthContext(settings=settings, sessionmaker=sessionmaker)
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            metrics,
+            AuthController,
+            UserController,
+            DeviceController,
+            WarehouseController,
+        ],
+        dependencies=DEPENDENCIES,
+        middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Floorsync",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        debug=False,
+    )

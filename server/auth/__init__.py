@@ -1,0 +1,1 @@
+"""Authentication and authorisation: passwords, tokens, the principal and its guards."""

@@ -1,0 +1,229 @@
+"""Logins, refresh rotation with reuse detection, revocation, and login throttling."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.auth.passwords import verify_secret
+from server.auth.tokens import (
+    Principal,
+    hash_refresh_secret,
+    issue_access_token,
+    new_refresh_token,
+    split_refresh_token,
+)
+from server.models import AuthSession, Device, LoginFailure, Membership, RefreshToken, User
+from server.problems import Problem
+from server.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    principal: Principal
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthContext:
+    """What the auth service needs from the app: settings, a clock, and a way to commit apart."""
+
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+async def _warehouses(db: AsyncSession, user_id: int) -> frozenset[str]:
+    rows = await db.scalars(select(Membership.warehouse).where(Membership.user_id == user_id))
+    return frozenset(rows)
+
+
+async def _check_throttle(ctx: AuthContext, db: AsyncSession, *, account: str, address: str) -> None:
+    since = ctx.now() - timedelta(seconds=ctx.settings.login_window_s)
+    by_account = await db.scalar(
+        select(func.count()).where(LoginFailure.account == account, LoginFailure.at > since)
+    )
+    by_address = await db.scalar(
+        select(func.count()).where(LoginFailure.address == address, LoginFailure.at > since)
+    )
+    if (by_account or 0) >= ctx.settings.login_attempts_per_account or (
+        by_address or 0
+    ) >= ctx.settings.login_attempts_per_address:
+        raise Problem(
+            429,
+            "auth.throttled",
+            "Too many failed logins; wait a few minutes or ask a supervisor to reset your PIN.",
+            headers={"Retry-After": str(ctx.settings.login_window_s)},
+        )
+
+
+async def _record_failure(ctx: AuthContext, *, account: str, address: str) -> None:
+    # Committed on its own: the request's transaction rolls back with the 401 it answers.
+    async with ctx.sessionmaker() as db, db.begin():
+        db.add(LoginFailure(account=account, address=address))
+
+
+async def _device(db: AsyncSession, device_id: uuid.UUID | None) -> uuid.UUID | None:
+    if device_id is None:
+        return None
+    device = await db.get(Device, device_id)
+    if device is None or device.disabled:
+        raise Problem(403, "auth.device_disabled", "This device is not registered or has been disabled.")
+    return device.id
+
+
+async def _start_session(
+    ctx: AuthContext, db: AsyncSession, user: User, *, method: str, address: str, device_id: uuid.UUID | None
+) -> Issued:
+    session = AuthSession(
+        id=uuid.uuid4(), user_id=user.id, device_id=device_id, method=method, client_address=address
+    )
+    db.add(session)
+    await db.flush()
+    return await _issue(ctx, db, user, session)
+
+
+async def _issue(ctx: AuthContext, db: AsyncSession, user: User, session: AuthSession) -> Issued:
+    now = ctx.now()
+    token_id, token, token_hash = new_refresh_token()
+    db.add(
+        RefreshToken(
+            id=token_id,
+            session_id=session.id,
+            token_hash=token_hash,
+            expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_s),
+        )
+    )
+    principal = Principal(
+        user_id=user.id,
+        username=user.username,
+        roles=frozenset(user.roles),
+        warehouses=await _warehouses(db, user.id),
+        session_id=session.id,
+        device_id=session.device_id,
+    )
+    access = issue_access_token(
+        principal, secret=ctx.settings.secret_key, now=now, ttl_s=ctx.settings.access_token_ttl_s
+    )
+    return Issued(access, token, ctx.settings.access_token_ttl_s, principal, user.display_name)
+
+
+async def login_with_password(
+    ctx: AuthContext,
+    db: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    device_id: uuid.UUID | None,
+) -> Issued:
+    """Password login; throttled per account and per client address."""
+    account = username.strip().lower()
+    await _check_throttle(ctx, db, account=account, address=address)
+    user = await db.scalar(select(User).where(func.lower(User.username) == account))
+    if not verify_secret(user.password_hash if user else None, password) or user is None:
+        await _record_failure(ctx, account=account, address=address)
+        raise Problem(401, "auth.invalid_credentials", "Wrong username or password.")
+    return await _login(ctx, db, user, method="password", address=address, device_id=device_id)
+
+
+async def login_with_badge(
+    ctx: AuthContext, db: AsyncSession, badge: str, pin: str, *, address: str, device_id: uuid.UUID | None
+) -> Issued:
+    """Badge + PIN login for handhelds; throttled like passwords."""
+    account = f"badge:{badge.strip()}"
+    await _check_throttle(ctx, db, account=account, address=address)
+    user = await db.scalar(select(User).where(User.badge == badge.strip()))
+    if not verify_secret(user.pin_hash if user else None, pin) or user is None:
+        await _record_failure(ctx, account=account, address=address)
+        raise Problem(401, "auth.invalid_credentials", "Wrong badge or PIN.")
+    return await _login(ctx, db, user, method="badge", address=address, device_id=device_id)
+
+
+async def _login(
+    ctx: AuthContext, db: AsyncSession, user: User, *, method: str, address: str, device_id: uuid.UUID | None
+) -> Issued:
+    if user.disabled:
+        raise Problem(403, "auth.user_disabled", "This account is disabled; ask an administrator.")
+    device = await _device(db, device_id)
+    return await _start_session(ctx, db, user, method=method, address=address, device_id=device)
+
+
+async def refresh(ctx: AuthContext, db: AsyncSession, token: str) -> Issued:
+    """Rotate a refresh token. Presenting one that was already used revokes the whole login."""
+    parts = split_refresh_token(token)
+    if parts is None:
+        raise Problem(401, "auth.refresh_invalid", "This refresh token is not valid; log in again.")
+    token_id, secret = parts
+    stored = await db.get(RefreshToken, token_id, with_for_update=True)
+    if stored is None or not secrets.compare_digest(stored.token_hash, hash_refresh_secret(secret)):
+        raise Problem(401, "auth.refresh_invalid", "This refresh token is not valid; log in again.")
+    session = await db.get(AuthSession, stored.session_id, with_for_update=True)
+    assert session is not None
+    if session.revoked_at is not None:
+        raise Problem(401, "auth.session_revoked", "This login has ended; log in again.")
+    if stored.used_at is not None:
+        # A used token came back: someone holds a copy. End the login for everyone holding it.
+        await revoke_sessions(ctx, [session.id], reason="refresh_reuse")
+        raise Problem(401, "auth.refresh_reused", "This refresh token was already used; log in again.")
+    if stored.expires_at <= ctx.now():
+        raise Problem(401, "auth.refresh_expired", "Your login has expired; log in again.")
+    user = await db.get(User, session.user_id)
+    assert user is not None
+    if user.disabled:
+        raise Problem(403, "auth.user_disabled", "This account is disabled; ask an administrator.")
+    stored.used_at = ctx.now()
+    return await _issue(ctx, db, user, session)
+
+
+async def bind_device(
+    ctx: AuthContext, db: AsyncSession, principal: Principal, device_id: uuid.UUID
+) -> Issued:
+    """Attach the caller's login to a newly registered device, with tokens that name it."""
+    session = await db.get(AuthSession, principal.session_id, with_for_update=True)
+    user = await db.get(User, principal.user_id)
+    assert session is not None and user is not None
+    session.device_id = device_id
+    return await _issue(ctx, db, user, session)
+
+
+async def revoke_sessions(ctx: AuthContext, session_ids: list[uuid.UUID], *, reason: str) -> None:
+    """Revoke logins in a transaction of their own, so revocation sticks whatever the request answers."""
+    if not session_ids:
+        return
+    async with ctx.sessionmaker() as db, db.begin():
+        await db.execute(
+            update(AuthSession)
+            .where(AuthSession.id.in_(session_ids), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=ctx.now(), revoked_reason=reason)
+        )
+
+
+async def revoke_where(
+    ctx: AuthContext,
+    db: AsyncSession,
+    *,
+    reason: str,
+    user_id: int | None = None,
+    device_id: uuid.UUID | None = None,
+) -> int:
+    """Revoke every active login of a user or a device within the caller's transaction."""
+    condition = AuthSession.user_id == user_id if user_id is not None else AuthSession.device_id == device_id
+    result = await db.execute(
+        update(AuthSession)
+        .where(condition, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=ctx.now(), revoked_reason=reason)
+        .returning(AuthSession.id)
+    )
+    return len(result.all())

@@ -1,0 +1,124 @@
+"""Every error as RFC 9457 ``application/problem+json`` with a stable machine ``code``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
+
+from domain.errors import DomainError
+from server.db import is_retryable
+
+log = logging.getLogger("floorsync.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Litestar raises HTTPExceptions for routing, validation and auth; each gets a stable code.
+_HTTP_CODES = {
+    400: ("request.invalid", "The request is not valid."),
+    401: ("auth.unauthenticated", "Log in again: the request carries no valid access token."),
+    403: ("auth.forbidden", "Your role or warehouse does not allow this."),
+    404: ("request.not_found", "Nothing is at this address."),
+    405: ("request.method_not_allowed", "This address does not accept that method."),
+    413: ("request.too_large", "The request body is too large."),
+    415: ("request.unsupported_media_type", "Send JSON (Content-Type: application/json)."),
+    429: ("request.rate_limited", "Too many attempts; wait and try again."),
+    503: ("service.unavailable", "A backend is unavailable; try again shortly."),
+}
+
+
+class Problem(HTTPException):
+    """An HTTP error with a stable code, raised by the server layer (auth, idempotency, lookups)."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(status_code=status, detail=detail)
+        self.code = code
+        self.fields = extra
+
+
+def problem_body(status: int, code: str, detail: str, instance: str = "", **extra: Any) -> bytes:
+    """The encoded problem document; also used by middleware that answers before any route."""
+    body: dict[str, Any] = {
+        "type": f"https://floorsync.dev/problems/{code}",
+        "title": code,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return msgspec.json.encode(body)
+
+
+def problem_response(
+    request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any
+) -> Response[bytes]:
+    headers = extra.pop("headers", None)
+    return Response(
+        content=problem_body(status, code, detail, request.url.path, **extra),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return problem_response(request, exc.status, exc.code, exc.message, **exc.details)
+
+
+def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if isinstance(exc, Problem):
+        return problem_response(request, status, exc.code, exc.detail, **exc.fields)
+    extra: dict[str, Any] = {}
+    code, default_detail = _HTTP_CODES.get(status, (f"http.{status}", "The request failed."))
+    if isinstance(exc, ValidationException):
+        code = "request.invalid"
+        errors = exc.extra if isinstance(exc.extra, list) else []
+        extra["errors"] = errors
+        fields = "; ".join(
+            f"{e.get('key', '?')}: {e.get('message', '')}" for e in errors if isinstance(e, dict)
+        )
+        detail = "Some fields are missing or malformed" + (f": {fields}" if fields else ".")
+    else:
+        detail = exc.detail if exc.detail and exc.detail != _default_reason(status) else default_detail
+    if exc.headers:
+        extra["headers"] = exc.headers
+    return problem_response(request, status, code, detail, **extra)
+
+
+def _default_reason(status: int) -> str:
+    from http import HTTPStatus
+
+    return HTTPStatus(status).phrase
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request, 500, "server.error", "Something went wrong on the server; it has been logged."
+    )
+
+
+def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
+    if is_retryable(exc):
+        # the transaction middleware sees this flag and runs the command again on a fresh transaction
+        request.scope["state"]["retryable"] = True
+        return problem_response(
+            request, 503, "db.conflict", "The warehouse was busy with the same stock; send the command again."
+        )
+    return _on_unexpected(request, exc)
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _on_domain_error,
+    DBAPIError: _on_database_error,
+    HTTPException: _on_http_exception,
+    Exception: _on_unexpected,
+}

@@ -1,0 +1,60 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Request, Response, get
+from sqlalchemy import text
+
+from server.observability import metrics_payload
+
+
+@get("/healthz", operation_id="health", tags=["ops"])
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+async def _check(name: str, probe: Any, timeout_s: float = 2.0) -> tuple[str, str | None]:
+    try:
+        await asyncio.wait_for(probe(), timeout_s)
+    except Exception as exc:  # any failure means "not ready"; the message says which backend
+        return name, f"{type(exc).__name__}: {exc}"[:200] or type(exc).__name__
+    return name, None
+
+
+@get("/readyz", operation_id="readiness", tags=["ops"])
+async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """PostgreSQL and Redis are reachable; 503 naming what is not."""
+    state = request.app.state
+
+    async def postgres() -> None:
+        async with state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def redis() -> None:
+        await state.redis.ping()
+
+    results = await asyncio.gather(_check("postgres", postgres), _check("redis", redis))
+    failing = {name: error for name, error in results if error}
+    checks = {name: ("down: " + error if error else "ok") for name, error in results}
+    if failing:
+        body = {
+            "type": "https://floorsync.dev/problems/service.unavailable",
+            "title": "service.unavailable",
+            "status": 503,
+            "code": "service.unavailable",
+            "detail": "Not ready: " + ", ".join(sorted(failing)) + " unreachable.",
+            "checks": checks,
+        }
+        return Response(body, status_code=503, media_type="application/problem+json")
+    return Response({"status": "ready", "checks": checks})
+
+
+@get("/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False)
+async def metrics() -> Response[bytes]:
+    """Prometheus metrics."""
+    payload, content_type = metrics_payload()
+    return Response(payload, media_type=content_type)

@@ -1,0 +1,104 @@
+"""Settings read from the environment once, by the app factory or the CLI, never at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+Env = Literal["dev", "prod"]
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server needs to know about its surroundings."""
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".floorsync")
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    env: Env = "dev"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 30
+    login_window_s: int = 300
+    redis_namespace: str = "fs"
+    pwa_dir: Path | None = None
+
+    @property
+    def embedded_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    def with_backends(self, *, database_url: str, redis_url: str) -> Settings:
+        """A copy pointing at concrete backends (used once embedded ones have started)."""
+        return replace(self, database_url=database_url, redis_url=redis_url)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read ``FLOORSYNC_*`` variables; in ``prod`` refuse to start on unsafe defaults."""
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("FLOORSYNC_ENV", "dev")
+        if mode not in ("dev", "prod"):
+            raise SettingsError(f"FLOORSYNC_ENV must be 'dev' or 'prod', not {mode!r}")
+        port_text = env.get("FLOORSYNC_PORT", "8000")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"FLOORSYNC_PORT must be a TCP port number, not {port_text!r}")
+        secret = env.get("FLOORSYNC_SECRET_KEY", "")
+        database_url = env.get("FLOORSYNC_DATABASE_URL") or None
+        redis_url = env.get("FLOORSYNC_REDIS_URL") or None
+        if mode == "prod":
+            missing = [
+                name
+                for name, value in (
+                    ("FLOORSYNC_SECRET_KEY", secret),
+                    ("FLOORSYNC_DATABASE_URL", database_url),
+                    ("FLOORSYNC_REDIS_URL", redis_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise SettingsError(
+                    "FLOORSYNC_ENV=prod needs explicit settings; set "
+                    + ", ".join(missing)
+                    + " (prod never starts embedded backends or signs tokens with a throwaway key)"
+                )
+            if len(secret) < 32:
+                raise SettingsError("FLOORSYNC_SECRET_KEY must be at least 32 characters in prod")
+        data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
+        pwa_dir = env.get("FLOORSYNC_PWA_DIR")
+        return cls(
+            database_url=database_url,
+            redis_url=redis_url,
+            data_dir=data_dir,
+            secret_key=secret,
+            host=env.get("FLOORSYNC_HOST", "127.0.0.1"),
+            port=int(port_text),
+            env=mode,  # type: ignore[arg-type]
+            redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
+            pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
+        )
+
+
+def dev_secret(data_dir: Path) -> str:
+    """A per-data-dir signing key for dev, kept so that tokens survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
