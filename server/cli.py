@@ -41,12 +41,8 @@ def backends(settings: Settings) -> Iterator[Settings]:
         )
         _progress(f"starting embedded {what} under {settings.data_dir} ...")
     started_at = time.monotonic()
-    with (
-        embedded_backends(
-            settings.data_dir, postgres=settings.embedded_postgres, redis=settings.embedded_redis
-        )
-        if embedded
-        else contextlib.nullcontext({})
+    with embedded_backends(
+        settings.data_dir, postgres=settings.embedded_postgres, redis=settings.embedded_redis
     ) as started:
         if embedded:
             _progress(f"embedded backends ready in {time.monotonic() - started_at:.1f}s")

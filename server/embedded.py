@@ -15,7 +15,6 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,14 +26,6 @@ _MAX_SOCKET_PATH = 100  # unix socket paths are limited to ~107 bytes
 
 class DataDirInUse(RuntimeError):
     """Another Floorsync server holds this data dir."""
-
-
-@dataclass(frozen=True, slots=True)
-class Backends:
-    """Where the embedded servers listen."""
-
-    database_url: str
-    redis_url: str
 
 
 def _lock_data_dir(data_dir: Path) -> IO[str]:
@@ -134,8 +125,12 @@ def embedded_backends(
 ) -> Iterator[dict[str, str]]:
     """Start the requested private servers under ``data_dir``; stop them on exit.
 
-    Yields ``{"database_url": ..., "redis_url": ...}`` for the ones it started.
+    Yields ``{"database_url": ..., "redis_url": ...}`` for the ones it started; with neither
+    requested it starts nothing and leaves the data dir alone.
     """
+    if not (postgres or redis):
+        yield {}
+        return
     lock = _lock_data_dir(data_dir)
     started: dict[str, str] = {}
     pg_server: Any = None
