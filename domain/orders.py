@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain import stock
 from domain.customers import Money
 from domain.errors import DomainError
 from domain.items import require_quantity
-from domain.stock import StockKey
+from domain.stock import Movement, Origin, StockKey
 
 
 class OrderStatus(StrEnum):
@@ -157,3 +158,47 @@ def allocation_outcome(order: SalesOrder, allocations: Iterable[Allocation]) -> 
     if not any(held.get(line.line_no, 0) for line in order.lines):
         return S.BACKORDERED
     return S.PARTIALLY_ALLOCATED
+
+
+# Orders allocation may (re)run for; a held order goes back to draft first.
+ALLOCATABLE = frozenset({S.DRAFT, S.BACKORDERED, S.PARTIALLY_ALLOCATED})
+# Orders whose allocations may be released (once released to the floor, picking owns the stock).
+DEALLOCATABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.ON_HOLD})
+
+
+@dataclass(frozen=True)
+class Deallocation:
+    """Allocations released, allocations the order keeps, and the movements lowering ``allocated``."""
+
+    released: tuple[Allocation, ...]
+    remaining: tuple[Allocation, ...]
+    movements: tuple[Movement, ...]
+
+
+def deallocate_line(
+    order: SalesOrder,
+    line_no: int,
+    *,
+    allocations: Sequence[Allocation],
+    origin: Origin,
+    qty: int | None = None,
+) -> Deallocation:
+    """Release ``qty`` of a line (all when None: line cancelled); newest goes first, the best-ranked stay."""
+    order.line(line_no)
+    if order.status not in DEALLOCATABLE:
+        raise DomainError("order.not_deallocatable", f"Order {order.id} is {order.status}", order=order.id)
+    held = [a for a in allocations if a.line_no == line_no]
+    total = sum(a.qty for a in held)
+    left = total if qty is None else require_quantity(qty, what="Quantity to release")
+    if left > total:
+        raise DomainError("allocation.release_exceeds", f"Line {line_no} holds only {total}", held=total)
+    released: list[Allocation] = []
+    kept: list[Allocation] = []
+    for a in reversed(held):
+        take = min(a.qty, left)
+        left -= take
+        released += [replace(a, qty=take)] if take else []
+        kept += [replace(a, qty=a.qty - take)] if a.qty > take else []
+    others = tuple(a for a in allocations if a.line_no != line_no)
+    movements = tuple(stock.deallocate(a.key, a.qty, origin=origin) for a in released)
+    return Deallocation(tuple(released), others + tuple(reversed(kept)), movements)

@@ -31,7 +31,8 @@ class StockKey:
 
 def key_facts(key: StockKey) -> dict[str, str]:
     """A key as plain strings, for error details and event data."""
-    return {"location": key.location, "item": key.item, "lot": key.lot, "status": str(key.status)}
+    # "stock_status", not "status": error details are keyword arguments next to the HTTP status.
+    return {"location": key.location, "item": key.item, "lot": key.lot, "stock_status": str(key.status)}
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def apply(balance: Balance, movement: Movement) -> Balance:
     else:
         return Balance(on_hand=on_hand, allocated=allocated, version=balance.version + 1)
     raise DomainError(
-        code, message, status=409, **key_facts(movement.key), on_hand=balance.on_hand, allocated=balance.allocated,
+        code, message, status=409, **key_facts(movement.key),
+        on_hand=balance.on_hand, allocated=balance.allocated,
         delta_on_hand=movement.delta_on_hand, delta_allocated=movement.delta_allocated,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from itertools import groupby
 
 from domain.errors import DomainError
@@ -132,6 +133,13 @@ def generate_pick_tasks(
     return tuple(tasks)
 
 
+def _walk_key(task: Task, origin: Spot | None) -> tuple[int, int, int, str, str]:
+    spot = task.location
+    # without a start position, begin at a fixed corner (lowest y, then x) so plans repeat
+    distance = walk_distance(origin, spot) if origin else 0
+    return (distance, spot.y, spot.x, spot.code, task.id)
+
+
 def sequence_picks(tasks: Iterable[Task], *, start: Spot | None = None) -> tuple[Task, ...]:
     """Order tasks along the pick path and number them 1..n.
 
@@ -145,14 +153,7 @@ def sequence_picks(tasks: Iterable[Task], *, start: Spot | None = None) -> tuple
     for _, group in groupby(by_sequence, key=lambda t: t.location.pick_sequence):
         remaining = list(group)
         while remaining:
-
-            def nearest(t: Task, origin: Spot | None = here) -> tuple[int, int, int, str, str]:
-                spot = t.location
-                # without a start position, begin at a fixed corner (lowest y, then x) so plans repeat
-                distance = walk_distance(origin, spot) if origin else 0
-                return (distance, spot.y, spot.x, spot.code, t.id)
-
-            step = min(remaining, key=nearest)
+            step = min(remaining, key=partial(_walk_key, origin=here))
             remaining.remove(step)
             ordered.append(step)
             here = step.location

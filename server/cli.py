@@ -182,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         _progress(f"error: {exc}")
         return 2
     except KeyboardInterrupt:
-        _progress("interrupted")
-        return 130
+        # Ctrl-C or SIGTERM: the backends above have been stopped on the way out
+        _progress("stopped")
     return 0
 
 

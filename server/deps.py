@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import current_principal
@@ -33,3 +33,8 @@ DEPENDENCIES = {
     "auth": Provide(provide_auth, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
 }
+
+# Handler parameter types: the parameter name picks the dependency, the type documents it.
+Db = NamedDependency[AsyncSession]
+Auth = NamedDependency[AuthContext]
+Caller = NamedDependency[Principal]

@@ -200,14 +200,14 @@ async def seed_demo(
             progress("warehouses and locations in place")
             items, uoms = _items(rng)
             await _insert(db, Item, items)
-            ids = dict((await db.execute(select(Item.sku, Item.id))).tuples().all())
+            ids = dict((await db.execute(select(Item.sku, Item.id))).all())
             await _insert(db, ItemUom, [dict(item_id=ids[u.pop("sku")], **u) for u in uoms])
             await _assign_pick_faces(db, ids)
             progress(f"{len(items)} items in place")
             await _insert(
                 db, PriceList, [dict(code="STANDARD", currency="EUR"), dict(code="WHOLESALE", currency="EUR")]
             )
-            lists = dict((await db.execute(select(PriceList.code, PriceList.id))).tuples().all())
+            lists = dict((await db.execute(select(PriceList.code, PriceList.id))).all())
             prices = []
             for item in items:
                 base = item["standard_cost_minor"] * 3 // 2
@@ -283,7 +283,7 @@ async def _seed_customers(
             )
         )
     await _insert(db, Customer, rows)
-    customers = dict((await db.execute(select(Customer.code, Customer.id))).tuples().all())
+    customers = dict((await db.execute(select(Customer.code, Customer.id))).all())
     await _insert(
         db,
         CustomerPrice,

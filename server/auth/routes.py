@@ -7,12 +7,12 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody
 
 from server.auth import service
 from server.auth.principal import AUTHENTICATED
-from server.auth.service import AuthContext, Issued
-from server.auth.tokens import Principal
+from server.auth.service import Issued
+from server.deps import Auth, Caller, Db
 from server.models import User
 
 
@@ -76,7 +76,7 @@ class AuthController(Controller):
 
     @post("/login", operation_id="login", status_code=200)
     async def login(
-        self, request: Request[Any, Any, Any], data: PasswordLogin, db: AsyncSession, auth: AuthContext
+        self, request: Request[Any, Any, Any], data: JSONBody[PasswordLogin], db: Db, auth: Auth
     ) -> TokenResponse:
         """Log in with username and password."""
         issued = await service.login_with_password(
@@ -86,7 +86,7 @@ class AuthController(Controller):
 
     @post("/badge", operation_id="badgeLogin", status_code=200)
     async def badge(
-        self, request: Request[Any, Any, Any], data: BadgeLogin, db: AsyncSession, auth: AuthContext
+        self, request: Request[Any, Any, Any], data: JSONBody[BadgeLogin], db: Db, auth: Auth
     ) -> TokenResponse:
         """Log in on a handheld with a badge scan and PIN."""
         issued = await service.login_with_badge(
@@ -95,17 +95,17 @@ class AuthController(Controller):
         return token_response(issued)
 
     @post("/refresh", operation_id="refreshToken", status_code=200)
-    async def refresh(self, data: RefreshRequest, db: AsyncSession, auth: AuthContext) -> TokenResponse:
+    async def refresh(self, data: JSONBody[RefreshRequest], db: Db, auth: Auth) -> TokenResponse:
         """Swap a refresh token for a new pair; the old one stops working."""
         return token_response(await service.refresh(auth, db, data.refresh_token))
 
     @post("/logout", operation_id="logout", status_code=204, guards=[AUTHENTICATED])
-    async def logout(self, principal: Principal, auth: AuthContext) -> None:
+    async def logout(self, principal: Caller, auth: Auth) -> None:
         """End this login: its refresh token and access tokens stop working."""
         await service.revoke_sessions(auth, [principal.session_id], reason="logout")
 
     @get("/me", operation_id="whoAmI", guards=[AUTHENTICATED])
-    async def me(self, principal: Principal, db: AsyncSession) -> UserView:
+    async def me(self, principal: Caller, db: Db) -> UserView:
         """The logged-in user."""
         user = await db.get(User, principal.user_id)
         return UserView(

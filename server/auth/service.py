@@ -174,8 +174,11 @@ async def refresh(ctx: AuthContext, db: AsyncSession, token: str) -> Issued:
     if session.revoked_at is not None:
         raise Problem(401, "auth.session_revoked", "This login has ended; log in again.")
     if stored.used_at is not None:
-        # A used token came back: someone holds a copy. End the login for everyone holding it.
-        await revoke_sessions(ctx, [session.id], reason="refresh_reuse")
+        # A used token came back: someone holds a copy. End the login for everyone holding it,
+        # committed apart (this request answers 401), after releasing this transaction's row locks.
+        session_id = session.id
+        await db.rollback()
+        await revoke_sessions(ctx, [session_id], reason="refresh_reuse")
         raise Problem(401, "auth.refresh_reused", "This refresh token was already used; log in again.")
     if stored.expires_at <= ctx.now():
         raise Problem(401, "auth.refresh_expired", "Your login has expired; log in again.")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +16,7 @@ from server.auth import service
 from server.auth.passwords import hash_secret
 from server.auth.principal import AUTHENTICATED, ROLES, requires
 from server.auth.routes import TokenResponse, token_response
-from server.auth.service import AuthContext
-from server.auth.tokens import Principal
+from server.deps import Auth, Caller, Db
 from server.models import AuditEntry, Device, Membership, User, Warehouse
 from server.problems import Problem
 
@@ -110,7 +110,7 @@ async def create_user(db: AsyncSession, data: NewUser) -> User:
     return user
 
 
-async def _summary(db: AsyncSession, user: User) -> UserSummary:
+async def _summary(db: Db, user: User) -> UserSummary:
     warehouses = await db.scalars(select(Membership.warehouse).where(Membership.user_id == user.id))
     return UserSummary(
         id=user.id,
@@ -129,13 +129,13 @@ class UserController(Controller):
     guards = [ADMIN]
 
     @get("/", operation_id="listUsers")
-    async def list_users(self, db: AsyncSession) -> list[UserSummary]:
+    async def list_users(self, db: Db) -> list[UserSummary]:
         """Every user."""
         users = await db.scalars(select(User).order_by(User.username))
         return [await _summary(db, u) for u in users]
 
     @post("/", operation_id="createUser")
-    async def create(self, data: NewUser, db: AsyncSession, principal: Principal) -> UserSummary:
+    async def create(self, data: JSONBody[NewUser], db: Db, principal: Caller) -> UserSummary:
         """Create a user with roles, warehouses and credentials."""
         user = await create_user(db, data)
         db.add(
@@ -150,9 +150,7 @@ class UserController(Controller):
         return await _summary(db, user)
 
     @post("/{user_id:int}/disable", operation_id="disableUser", status_code=200)
-    async def disable(
-        self, user_id: int, db: AsyncSession, auth: AuthContext, principal: Principal
-    ) -> UserSummary:
+    async def disable(self, user_id: FromPath[int], db: Db, auth: Auth, principal: Caller) -> UserSummary:
         """Disable a user; every login they hold ends."""
         user = await db.get(User, user_id, with_for_update=True)
         if user is None:
@@ -171,7 +169,7 @@ class UserController(Controller):
         return await _summary(db, user)
 
     @post("/{user_id:int}/enable", operation_id="enableUser", status_code=200)
-    async def enable(self, user_id: int, db: AsyncSession, principal: Principal) -> UserSummary:
+    async def enable(self, user_id: FromPath[int], db: Db, principal: Caller) -> UserSummary:
         """Let a disabled user log in again."""
         user = await db.get(User, user_id, with_for_update=True)
         if user is None:
@@ -195,7 +193,7 @@ class DeviceController(Controller):
 
     @post("/", operation_id="registerDevice", guards=[AUTHENTICATED])
     async def register(
-        self, data: NewDevice, db: AsyncSession, auth: AuthContext, principal: Principal
+        self, data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller
     ) -> DeviceRegistered:
         """Register the device in hand; the answer carries tokens bound to it."""
         if not data.name.strip() or len(data.name) > 128:
@@ -221,10 +219,10 @@ class DeviceController(Controller):
     @post("/{device_id:uuid}/disable", operation_id="disableDevice", status_code=200, guards=[ADMIN])
     async def disable(
         self,
-        device_id: uuid.UUID,
-        db: AsyncSession,
-        auth: AuthContext,
-        principal: Principal,
+        device_id: FromPath[uuid.UUID],
+        db: Db,
+        auth: Auth,
+        principal: Caller,
     ) -> DeviceView:
         """Disable a lost or retired device; every login on it ends."""
         device = await db.get(Device, device_id, with_for_update=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import AUTHENTICATED, requires
-from server.auth.tokens import Principal
+from server.deps import Caller, Db
 from server.models import Location, Warehouse
 from server.problems import Problem
 
@@ -52,7 +53,7 @@ class WarehouseController(Controller):
     tags = ["warehouses"]
 
     @get("/", operation_id="listWarehouses", guards=[AUTHENTICATED])
-    async def list_warehouses(self, db: AsyncSession, principal: Principal) -> list[WarehouseView]:
+    async def list_warehouses(self, db: Db, principal: Caller) -> list[WarehouseView]:
         """The warehouses the caller works in."""
         rows = await db.scalars(select(Warehouse).order_by(Warehouse.code))
         return [
@@ -64,11 +65,11 @@ class WarehouseController(Controller):
     @get("/{warehouse:str}/locations", operation_id="listLocations", guards=[AUTHENTICATED])
     async def list_locations(
         self,
-        warehouse: str,
-        db: AsyncSession,
-        kind: str | None = None,
-        limit: int = Parameter(default=200, ge=1, le=1000),
-        offset: int = Parameter(default=0, ge=0),
+        warehouse: FromPath[str],
+        db: Db,
+        kind: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[LocationView]:
         """Locations of a warehouse in pick-path order, optionally of one kind."""
         query = select(Location).where(Location.warehouse == warehouse)
@@ -80,7 +81,9 @@ class WarehouseController(Controller):
         return [_location_view(loc) for loc in rows]
 
     @post("/{warehouse:str}/locations", operation_id="createLocation", guards=[requires("supervisor")])
-    async def create_location(self, warehouse: str, data: NewLocation, db: AsyncSession) -> LocationView:
+    async def create_location(
+        self, warehouse: FromPath[str], data: JSONBody[NewLocation], db: Db
+    ) -> LocationView:
         """Add a location; its code is the barcode on its label."""
         if data.kind not in LOCATION_KINDS:
             raise Problem(422, "location.invalid_kind", f"Kind must be one of {', '.join(LOCATION_KINDS)}.")

@@ -1,0 +1,97 @@
+"""The real ``floorsync`` command on an empty data dir: embedded PostgreSQL and Redis, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.backends import free_port, wait_until
+from tests.processes import floorsync
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
+    env.update(FLOORSYNC_DATA_DIR=str(data_dir), FLOORSYNC_PORT=str(port))
+    return env
+
+
+def _backend_processes(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline and ("postgres" in cmdline or "redis" in cmdline):
+            found.append(proc)
+    return found
+
+
+async def _ready(port: int) -> bool:
+    try:
+        async with httpx.AsyncClient() as http:
+            return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=2)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.e2e
+async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fs"
+    port = free_port()
+    server = floorsync("demo", env=_env(data_dir, port), cwd=REPO)
+    try:
+        await wait_until(lambda: _ready(port), timeout_s=120, what="floorsync demo to be ready")
+        assert _backend_processes(data_dir), "embedded PostgreSQL and Redis run under the data dir"
+
+        second = floorsync("serve", env=_env(data_dir, free_port()), cwd=REPO)
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 2
+        assert b"in use by another Floorsync server" in out
+
+        async with httpx.AsyncClient() as http:
+            login = await http.post(f"http://127.0.0.1:{port}/api/auth/login",
+                                    json={"username": "admin", "password": "floorsync-admin"})
+        assert login.status_code == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output.decode()[-2000:]
+    assert b"embedded PostgreSQL" in output and b"embedded Redis" in output
+    await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphaned backends")
+
+    # warm start: the data kept across the restart (a plain serve seeds nothing)
+    port = free_port()
+    server = floorsync("serve", env=_env(data_dir, port), cwd=REPO)
+    try:
+        await wait_until(lambda: _ready(port), timeout_s=120, what="warm restart")
+        async with httpx.AsyncClient() as http:
+            login = await http.post(f"http://127.0.0.1:{port}/api/auth/login",
+                                    json={"username": "admin", "password": "floorsync-admin"})
+        assert login.status_code == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output.decode()[-2000:]
+    await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphans after Ctrl-C")
+
+
+@pytest.mark.e2e
+def test_prod_refuses_to_start_without_explicit_settings(tmp_path: Path) -> None:
+    env = _env(tmp_path, free_port()) | {"FLOORSYNC_ENV": "prod"}
+    result = subprocess.run([*floorsync_args("serve")], env=env, cwd=REPO, capture_output=True, timeout=60)
+    assert result.returncode == 2
+    message = result.stderr.decode()
+    assert "FLOORSYNC_SECRET_KEY" in message and "FLOORSYNC_DATABASE_URL" in message
+    assert "FLOORSYNC_REDIS_URL" in message
+
+
+def floorsync_args(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "server.cli", *args]

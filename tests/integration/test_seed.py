@@ -1,0 +1,46 @@
+"""The demo data is deterministic: seeding again changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.seed import DEMO_USERS, gs1_check_digit, seed_demo
+from server.settings import Settings
+
+TABLES = ("warehouses", "locations", "items", "item_uoms", "customers", "price_list_prices", "customer_prices",
+          "users", "memberships")
+
+
+async def _snapshot(db: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    async with db() as session:
+        return {
+            t: str((await session.execute(text(f"SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {t} t"
+                                                if t != "users" else
+                                                "SELECT md5(string_agg(username || roles::text, ',' ORDER BY username)) FROM users"))).scalar())
+            for t in TABLES
+        }
+
+
+async def test_seeding_twice_changes_nothing(seeded: Settings, db: async_sessionmaker[AsyncSession]) -> None:
+    before = await _snapshot(db)
+    counts = await seed_demo(seeded)
+    assert await _snapshot(db) == before
+    assert counts["warehouses"] == 2 and counts["items"] == 500
+
+
+async def test_demo_gtins_carry_valid_check_digits(seeded: Settings, db: async_sessionmaker[AsyncSession]) -> None:
+    async with db() as session:
+        gtins = (await session.execute(text("SELECT gtin FROM item_uoms"))).scalars().all()
+    assert len(gtins) == 1000
+    assert all(g[-1] == gs1_check_digit(g[:-1]) for g in gtins)
+    assert {len(g) for g in gtins} == {13, 14}
+
+
+async def test_every_demo_user_can_log_in(client) -> None:  # type: ignore[no-untyped-def]
+    for user in DEMO_USERS:
+        response = await client.post("/api/auth/login", json={"username": user.username, "password": user.password})
+        assert response.status_code == 200, user.username
+        if user.badge:
+            badge = await client.post("/api/auth/badge", json={"badge": user.badge, "pin": user.pin})
+            assert badge.status_code == 200, user.username
