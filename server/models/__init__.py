@@ -13,6 +13,7 @@ from server.models.masterdata import (
     Warehouse,
 )
 from server.models.people import AuditEntry, AuthSession, Device, LoginFailure, Membership, RefreshToken, User
+from server.models.realtime import DeviceMutation, StreamState
 
 __all__ = [
     "AuditEntry",
@@ -21,6 +22,7 @@ __all__ = [
     "Customer",
     "CustomerPrice",
     "Device",
+    "DeviceMutation",
     "IdempotencyKey",
     "Item",
     "ItemUom",
@@ -31,6 +33,7 @@ __all__ = [
     "PriceList",
     "PriceListPrice",
     "RefreshToken",
+    "StreamState",
     "User",
     "Warehouse",
 ]

@@ -55,8 +55,10 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
         assert b"in use by another Floorsync server" in out
 
         async with httpx.AsyncClient() as http:
-            login = await http.post(f"http://127.0.0.1:{port}/api/auth/login",
-                                    json={"username": "admin", "password": "floorsync-admin"})
+            login = await http.post(
+                f"http://127.0.0.1:{port}/api/auth/login",
+                json={"username": "admin", "password": "floorsync-admin"},
+            )
         assert login.status_code == 200
     finally:
         server.send_signal(signal.SIGTERM)
@@ -71,8 +73,10 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
     try:
         await wait_until(lambda: _ready(port), timeout_s=120, what="warm restart")
         async with httpx.AsyncClient() as http:
-            login = await http.post(f"http://127.0.0.1:{port}/api/auth/login",
-                                    json={"username": "admin", "password": "floorsync-admin"})
+            login = await http.post(
+                f"http://127.0.0.1:{port}/api/auth/login",
+                json={"username": "admin", "password": "floorsync-admin"},
+            )
         assert login.status_code == 200
     finally:
         server.send_signal(signal.SIGINT)

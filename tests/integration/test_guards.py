@@ -23,27 +23,49 @@ def _new_location() -> dict[str, object]:
 
 
 MATRIX = [
-    ("GET", "/api/warehouses/WH1/locations", None,
-     {"picker1": 200, "picker3": 403, "receiver1": 200, "rep1": 200, "super1": 200, "admin": 200}),
-    ("GET", "/api/warehouses/WH2/locations", None,
-     {"picker1": 403, "picker3": 200, "receiver1": 403, "rep1": 200, "super1": 200, "admin": 200}),
-    ("POST", "/api/warehouses/WH1/locations", _new_location,
-     {"picker1": 403, "picker3": 403, "receiver1": 403, "rep1": 403, "super1": 201, "admin": 201}),
-    ("GET", "/api/admin/users", None,
-     {"picker1": 403, "picker3": 403, "receiver1": 403, "rep1": 403, "super1": 403, "admin": 200}),
+    (
+        "GET",
+        "/api/warehouses/WH1/locations",
+        None,
+        {"picker1": 200, "picker3": 403, "receiver1": 200, "rep1": 200, "super1": 200, "admin": 200},
+    ),
+    (
+        "GET",
+        "/api/warehouses/WH2/locations",
+        None,
+        {"picker1": 403, "picker3": 200, "receiver1": 403, "rep1": 200, "super1": 200, "admin": 200},
+    ),
+    (
+        "POST",
+        "/api/warehouses/WH1/locations",
+        _new_location,
+        {"picker1": 403, "picker3": 403, "receiver1": 403, "rep1": 403, "super1": 201, "admin": 201},
+    ),
+    (
+        "GET",
+        "/api/admin/users",
+        None,
+        {"picker1": 403, "picker3": 403, "receiver1": 403, "rep1": 403, "super1": 403, "admin": 200},
+    ),
     ("GET", "/api/warehouses", None, {u: 200 for u in USERS}),
     ("GET", "/api/auth/me", None, {u: 200 for u in USERS}),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX])
-async def test_role_and_warehouse_matrix(client: Client, method: str, path: str, body: object, expected: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX]
+)
+async def test_role_and_warehouse_matrix(
+    client: Client, method: str, path: str, body: object, expected: dict[str, int]
+) -> None:
     anonymous = await client.request(method, path, json=body() if callable(body) else body)
     assert anonymous.status_code == 401
     assert anonymous.json()["code"] == "auth.unauthenticated"
     for user in USERS:
         headers = await auth_headers(client, user) | {"Idempotency-Key": new_key()}
-        response = await client.request(method, path, headers=headers, json=body() if callable(body) else body)
+        response = await client.request(
+            method, path, headers=headers, json=body() if callable(body) else body
+        )
         assert response.status_code == expected[user], (user, response.text)
         if response.status_code == 403:
             assert response.headers["content-type"].startswith("application/problem+json")

@@ -1,4 +1,4 @@
-"""One shared idempotency mechanism: replay, key reuse, concurrent duplicates, and bad input writing nothing."""
+"""One idempotency mechanism: replay, key reuse, concurrent duplicates, bad input writing nothing."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ async def test_same_key_with_a_different_body_is_refused(client: Client, db: Ses
     headers = await auth_headers(client, "super1") | {"Idempotency-Key": new_key()}
     first = {"code": _code(), "zone": "T", "kind": "storage"}
     other = {"code": _code(), "zone": "T", "kind": "storage"}
-    assert (await client.post("/api/warehouses/WH1/locations", headers=headers, json=first)).status_code == 201
+    assert (
+        await client.post("/api/warehouses/WH1/locations", headers=headers, json=first)
+    ).status_code == 201
     reused = await client.post("/api/warehouses/WH1/locations", headers=headers, json=other)
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency.key_reused"
@@ -62,8 +64,16 @@ async def test_keys_are_scoped_per_user(client: Client, db: Sessions) -> None:
     key = new_key()
     one = {"code": _code(), "zone": "T", "kind": "storage"}
     two = {"code": _code(), "zone": "T", "kind": "storage"}
-    a = await client.post("/api/warehouses/WH1/locations", headers=await auth_headers(client, "super1") | {"Idempotency-Key": key}, json=one)
-    b = await client.post("/api/warehouses/WH1/locations", headers=await auth_headers(client, "admin") | {"Idempotency-Key": key}, json=two)
+    a = await client.post(
+        "/api/warehouses/WH1/locations",
+        headers=await auth_headers(client, "super1") | {"Idempotency-Key": key},
+        json=one,
+    )
+    b = await client.post(
+        "/api/warehouses/WH1/locations",
+        headers=await auth_headers(client, "admin") | {"Idempotency-Key": key},
+        json=two,
+    )
     assert a.status_code == b.status_code == 201
     assert await _count(db, two["code"]) == 1
 
@@ -82,16 +92,24 @@ async def test_concurrent_requests_with_one_key_produce_one_effect(client: Clien
 async def test_bad_input_writes_nothing_and_the_key_stays_usable(client: Client, db: Sessions) -> None:
     headers = await auth_headers(client, "super1") | {"Idempotency-Key": new_key()}
     code = _code()
-    bad = await client.post("/api/warehouses/WH1/locations", headers=headers, json={"code": code, "zone": "T", "kind": "volcano"})
+    bad = await client.post(
+        "/api/warehouses/WH1/locations", headers=headers, json={"code": code, "zone": "T", "kind": "volcano"}
+    )
     assert bad.status_code == 422
     assert bad.json()["code"] == "location.invalid_kind"
     assert await _count(db, code) == 0
-    fixed = await client.post("/api/warehouses/WH1/locations", headers=headers, json={"code": code, "zone": "T", "kind": "storage"})
+    fixed = await client.post(
+        "/api/warehouses/WH1/locations", headers=headers, json={"code": code, "zone": "T", "kind": "storage"}
+    )
     assert fixed.status_code == 201
 
 
 async def test_an_oversized_key_is_refused(client: Client) -> None:
     headers = await auth_headers(client, "super1") | {"Idempotency-Key": "k" * 200}
-    response = await client.post("/api/warehouses/WH1/locations", headers=headers, json={"code": _code(), "zone": "T", "kind": "storage"})
+    response = await client.post(
+        "/api/warehouses/WH1/locations",
+        headers=headers,
+        json={"code": _code(), "zone": "T", "kind": "storage"},
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "idempotency.key_invalid"

@@ -8,18 +8,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.seed import DEMO_USERS, gs1_check_digit, seed_demo
 from server.settings import Settings
 
-TABLES = ("warehouses", "locations", "items", "item_uoms", "customers", "price_list_prices", "customer_prices",
-          "users", "memberships")
+TABLES = (
+    "warehouses",
+    "locations",
+    "items",
+    "item_uoms",
+    "customers",
+    "price_list_prices",
+    "customer_prices",
+    "users",
+    "memberships",
+)
+
+
+def _fingerprint(table: str) -> str:
+    # users carry salted hashes that differ on every run, so compare their stable columns only
+    rows = "username || roles::text" if table == "users" else "t::text"
+    return f"SELECT md5(string_agg({rows}, ',' ORDER BY {rows})) FROM {table} t"
 
 
 async def _snapshot(db: async_sessionmaker[AsyncSession]) -> dict[str, str]:
     async with db() as session:
-        return {
-            t: str((await session.execute(text(f"SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {t} t"
-                                                if t != "users" else
-                                                "SELECT md5(string_agg(username || roles::text, ',' ORDER BY username)) FROM users"))).scalar())
-            for t in TABLES
-        }
+        return {t: str((await session.execute(text(_fingerprint(t)))).scalar()) for t in TABLES}
 
 
 async def test_seeding_twice_changes_nothing(seeded: Settings, db: async_sessionmaker[AsyncSession]) -> None:
@@ -29,7 +39,9 @@ async def test_seeding_twice_changes_nothing(seeded: Settings, db: async_session
     assert counts["warehouses"] == 2 and counts["items"] == 500
 
 
-async def test_demo_gtins_carry_valid_check_digits(seeded: Settings, db: async_sessionmaker[AsyncSession]) -> None:
+async def test_demo_gtins_carry_valid_check_digits(
+    seeded: Settings, db: async_sessionmaker[AsyncSession]
+) -> None:
     async with db() as session:
         gtins = (await session.execute(text("SELECT gtin FROM item_uoms"))).scalars().all()
     assert len(gtins) == 1000
@@ -39,7 +51,9 @@ async def test_demo_gtins_carry_valid_check_digits(seeded: Settings, db: async_s
 
 async def test_every_demo_user_can_log_in(client) -> None:  # type: ignore[no-untyped-def]
     for user in DEMO_USERS:
-        response = await client.post("/api/auth/login", json={"username": user.username, "password": user.password})
+        response = await client.post(
+            "/api/auth/login", json={"username": user.username, "password": user.password}
+        )
         assert response.status_code == 200, user.username
         if user.badge:
             badge = await client.post("/api/auth/badge", json={"badge": user.badge, "pin": user.pin})

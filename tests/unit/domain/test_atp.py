@@ -80,5 +80,9 @@ def test_to_dict_is_json_friendly_with_iso_dates():
     assert json.loads(json.dumps(data)) == data
     assert data["as_of"] == "2025-03-10"
     assert data["buckets"][1] == {
-        "date": "2025-03-12", "inbound": 40, "demand": 0, "projected": 110, "promisable": 110,
+        "date": "2025-03-12",
+        "inbound": 40,
+        "demand": 0,
+        "projected": 110,
+        "promisable": 110,
     }

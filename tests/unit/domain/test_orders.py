@@ -24,8 +24,9 @@ BY = Origin("SO-1", "rep", None)
 
 def order(status=S.ALLOCATED, *lines):
     lines = lines or (OrderLine(1, "WATER", 10, Money(45, "EUR")), OrderLine(2, "COLA", 4, Money(99, "EUR")))
-    return SalesOrder("SO-1", "C1", "W1", status, tuple(lines), date(2025, 3, 12),
-                      datetime(2025, 3, 1, tzinfo=UTC), "EUR")
+    return SalesOrder(
+        "SO-1", "C1", "W1", status, tuple(lines), date(2025, 3, 12), datetime(2025, 3, 1, tzinfo=UTC), "EUR"
+    )
 
 
 def test_every_status_has_a_row_in_the_transition_table():
@@ -37,10 +38,17 @@ def test_allowed_transition_returns_the_target():
     assert transition(S.RELEASED, S.PICKING) is S.PICKING
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (S.SHIPPED, S.CANCELLED), (S.CANCELLED, S.DRAFT), (S.PICKING, S.CANCELLED),
-    (S.DRAFT, S.SHIPPED), (S.BACKORDERED, S.RELEASED), (S.ALLOCATED, S.ALLOCATED),
-])
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.SHIPPED, S.CANCELLED),
+        (S.CANCELLED, S.DRAFT),
+        (S.PICKING, S.CANCELLED),
+        (S.DRAFT, S.SHIPPED),
+        (S.BACKORDERED, S.RELEASED),
+        (S.ALLOCATED, S.ALLOCATED),
+    ],
+)
 def test_transition_outside_the_table_raises_invalid_transition(current, target):
     assert not can_transition(current, target)
     with pytest.raises(DomainError) as err:
@@ -94,7 +102,8 @@ def test_cancelling_a_line_releases_all_its_allocations():
     held = [alloc(1, "A", 6), alloc(1, "B", 4), alloc(2, "C", 4)]
     result = deallocate_line(order(), 1, allocations=held, origin=BY)
     assert [(m.key.location, m.delta_allocated, m.delta_on_hand) for m in result.movements] == [
-        ("B", -4, 0), ("A", -6, 0),
+        ("B", -4, 0),
+        ("A", -6, 0),
     ]
     assert all(m.reason is MovementReason.DEALLOCATE for m in result.movements)
     assert result.remaining == (alloc(2, "C", 4),)
