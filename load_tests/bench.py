@@ -1,0 +1,49 @@
+"""Benchmarks that print one JSON object on their last line.
+
+    python -m load_tests.bench <scenario> [options] --json
+
+Each scenario lives in ``load_tests/bench_<scenario>.py`` and exposes ``add_arguments(parser)``
+and ``run(args) -> dict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def scenarios() -> list[str]:
+    folder = Path(__file__).parent
+    return sorted(
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([str(folder)])
+        if m.name.startswith("bench_")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m load_tests.bench", description=__doc__)
+    sub = parser.add_subparsers(dest="scenario", required=True)
+    modules = {}
+    for name in scenarios():
+        module = importlib.import_module(f"load_tests.bench_{name}")
+        modules[name] = module
+        scenario = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
+        scenario.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+        module.add_arguments(scenario)
+    args = parser.parse_args(argv)
+    result = modules[args.scenario].run(args)
+    if inspect.iscoroutine(result):
+        result = asyncio.run(result)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
