@@ -142,8 +142,10 @@ def _fefo_key(o: Option, ctx: Context) -> date:
 
 
 def _fefo_why(w: Option, r: Option, ctx: Context) -> str:
-    return (f"lot {w.candidate.key.lot} expires {w.candidate.expires_on}, "
-            f"before lot {r.candidate.key.lot} ({r.candidate.expires_on or 'no expiry'})")
+    return (
+        f"lot {w.candidate.key.lot} expires {w.candidate.expires_on}, "
+        f"before lot {r.candidate.key.lot} ({r.candidate.expires_on or 'no expiry'})"
+    )
 
 
 def _fewest_key(o: Option, ctx: Context) -> tuple[int, int]:
@@ -161,14 +163,22 @@ def _fewest_why(w: Option, r: Option, ctx: Context) -> str:
 # Pick faces beat reserve because replenishment already rotates reserve into them.
 RANKING_RULES: tuple[RankingRule, ...] = (
     RankingRule("fefo", _fefo_key, _fefo_why),
-    RankingRule("pick_face_first", lambda o, ctx: o.candidate.location_kind is not LocationKind.PICK_FACE,
-                lambda w, r, ctx: f"{w.candidate.key.location} is a pick face, "
-                f"{r.candidate.key.location} is not"),
+    RankingRule(
+        "pick_face_first",
+        lambda o, ctx: o.candidate.location_kind is not LocationKind.PICK_FACE,
+        lambda w, r, ctx: f"{w.candidate.key.location} is a pick face, {r.candidate.key.location} is not",
+    ),
     RankingRule("fewest_locations", _fewest_key, _fewest_why),
-    RankingRule("fifo", lambda o, ctx: o.candidate.received_on,
-                lambda w, r, ctx: f"received {w.candidate.received_on}, before {r.candidate.received_on}"),
-    RankingRule("pick_path", lambda o, ctx: (o.candidate.pick_sequence, o.candidate.key),
-                lambda w, r, ctx: f"{w.candidate.key.location} comes first on the pick path"),
+    RankingRule(
+        "fifo",
+        lambda o, ctx: o.candidate.received_on,
+        lambda w, r, ctx: f"received {w.candidate.received_on}, before {r.candidate.received_on}",
+    ),
+    RankingRule(
+        "pick_path",
+        lambda o, ctx: (o.candidate.pick_sequence, o.candidate.key),
+        lambda w, r, ctx: f"{w.candidate.key.location} comes first on the pick path",
+    ),
 )
 
 
@@ -212,8 +222,14 @@ def _item(items: Mapping[str, Item], sku: str) -> Item:
 
 
 def _allocate_line(
-    line: OrderLine, previously: int, *, customer: Customer, items: Mapping[str, Item], today: date,
-    by_item: Mapping[str, Sequence[Candidate]], pool: dict[StockKey, int],
+    line: OrderLine,
+    previously: int,
+    *,
+    customer: Customer,
+    items: Mapping[str, Item],
+    today: date,
+    by_item: Mapping[str, Sequence[Candidate]],
+    pool: dict[StockKey, int],
 ) -> LineAllocation:
     item = _item(items, line.sku)
     ctx = Context(item, customer, today, max(line.qty - previously, 0))
@@ -230,8 +246,9 @@ def _allocate_line(
             remaining = left
     if remaining:
         notes.insert(0, f"short by {remaining}, backordered")
-    return LineAllocation(line.line_no, line.sku, line.qty, previously, tuple(chosen), remaining,
-                          tuple(skipped), "; ".join(notes))
+    return LineAllocation(
+        line.line_no, line.sku, line.qty, previously, tuple(chosen), remaining, tuple(skipped), "; ".join(notes)
+    )
 
 
 def batch_rank(order: SalesOrder, customer: Customer) -> tuple[Any, ...]:
@@ -241,8 +258,14 @@ def batch_rank(order: SalesOrder, customer: Customer) -> tuple[Any, ...]:
 
 
 def _allocate(
-    order: SalesOrder, customer: Customer, existing: Sequence[Allocation], *, items: Mapping[str, Item],
-    by_item: Mapping[str, Sequence[Candidate]], pool: dict[StockKey, int], today: date,
+    order: SalesOrder,
+    customer: Customer,
+    existing: Sequence[Allocation],
+    *,
+    items: Mapping[str, Item],
+    by_item: Mapping[str, Sequence[Candidate]],
+    pool: dict[StockKey, int],
+    today: date,
 ) -> OrderAllocation:
     if order.status not in orders.ALLOCATABLE:
         raise DomainError("order.not_allocatable", f"Order {order.id} is {order.status}", order=order.id)
@@ -250,8 +273,15 @@ def _allocate(
         raise DomainError("order.wrong_customer", f"Order {order.id} is not {customer.id}'s", status=422)
     trial = dict(pool)  # a ship-complete order may have to give everything back
     lines = tuple(
-        _allocate_line(line, sum(a.qty for a in existing if a.line_no == line.line_no),
-                       customer=customer, items=items, today=today, by_item=by_item, pool=trial)
+        _allocate_line(
+            line,
+            sum(a.qty for a in existing if a.line_no == line.line_no),
+            customer=customer,
+            items=items,
+            today=today,
+            by_item=by_item,
+            pool=trial,
+        )
         for line in order.lines
     )
     short = [line for line in lines if line.backordered]
@@ -271,8 +301,13 @@ def _allocate(
 
 
 def allocate_batch(
-    batch: Iterable[SalesOrder], *, customers: Mapping[str, Customer], items: Mapping[str, Item],
-    candidates: Iterable[Candidate], today: date, existing: Mapping[str, Sequence[Allocation]] | None = None,
+    batch: Iterable[SalesOrder],
+    *,
+    customers: Mapping[str, Customer],
+    items: Mapping[str, Item],
+    candidates: Iterable[Candidate],
+    today: date,
+    existing: Mapping[str, Sequence[Allocation]] | None = None,
 ) -> tuple[OrderAllocation, ...]:
     """Allocate orders in ``BATCH_ORDER`` from one shared pool, so no stock is promised twice."""
     pool: dict[StockKey, int] = {}
@@ -283,16 +318,34 @@ def allocate_batch(
         pool[c.key] = c.balance.free
         by_item.setdefault(c.key.item, []).append(c)
     return tuple(
-        _allocate(o, customers[o.customer_id], (existing or {}).get(o.id, ()), items=items, by_item=by_item,
-                  pool=pool, today=today)
+        _allocate(
+            o,
+            customers[o.customer_id],
+            (existing or {}).get(o.id, ()),
+            items=items,
+            by_item=by_item,
+            pool=pool,
+            today=today,
+        )
         for o in sorted(batch, key=lambda o: batch_rank(o, customers[o.customer_id]))
     )
 
 
 def allocate_order(
-    order: SalesOrder, customer: Customer, *, items: Mapping[str, Item], candidates: Iterable[Candidate],
-    today: date, existing: Sequence[Allocation] = (),
+    order: SalesOrder,
+    customer: Customer,
+    *,
+    items: Mapping[str, Item],
+    candidates: Iterable[Candidate],
+    today: date,
+    existing: Sequence[Allocation] = (),
 ) -> OrderAllocation:
     """Allocate one order; ``existing`` is what it already holds (a backorder being refilled)."""
-    return allocate_batch([order], customers={customer.id: customer}, items=items, candidates=candidates,
-                          today=today, existing={order.id: existing})[0]
+    return allocate_batch(
+        [order],
+        customers={customer.id: customer},
+        items=items,
+        candidates=candidates,
+        today=today,
+        existing={order.id: existing},
+    )[0]

@@ -105,9 +105,7 @@ class ApprovedAdjustment:
     approved_at: datetime
 
 
-def adjustment_for(
-    decision: CountDecision, *, approver: str | None, now: datetime
-) -> ApprovedAdjustment | None:
+def adjustment_for(decision: CountDecision, *, approver: str | None, now: datetime) -> ApprovedAdjustment | None:
     """The stock adjustment to book, or None when there is nothing to book.
 
     An automatic decision needs no approver; one above the limit refuses to book without one.
@@ -141,9 +139,7 @@ class CountCandidate:
     last_counted_on: date | None
 
 
-def next_count_date(
-    candidate: CountCandidate, *, intervals: Mapping[str, int] = DEFAULT_INTERVALS
-) -> date | None:
+def next_count_date(candidate: CountCandidate, *, intervals: Mapping[str, int] = DEFAULT_INTERVALS) -> date | None:
     """When the candidate is next due; None means never counted, so due now."""
     if candidate.last_counted_on is None:
         return None

@@ -17,9 +17,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
-            raise DomainError(
-                "money.not_whole", f"Money is whole minor units, got {self.amount!r}", status=422
-            )
+            raise DomainError("money.not_whole", f"Money is whole minor units, got {self.amount!r}", status=422)
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -74,9 +72,7 @@ def unit_price(customer: Customer, price_list: PriceList, sku: str) -> Money:
         )
     amount = price_list.customer_prices.get((customer.id, sku), price_list.prices.get(sku))
     if amount is None:
-        raise DomainError(
-            "price.not_found", f"No price for {sku} on list {price_list.id}", status=422, sku=sku
-        )
+        raise DomainError("price.not_found", f"No price for {sku} on list {price_list.id}", status=422, sku=sku)
     return Money(amount, price_list.currency)
 
 

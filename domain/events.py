@@ -61,14 +61,14 @@ def allocation_changed(order: SalesOrder, allocations: Iterable[Allocation]) -> 
     for line in order.lines:
         held = by_line[line.line_no]
         allocated = sum(a.qty for a in held)
-        lines.append({
-            "line_no": line.line_no,
-            "sku": line.sku,
-            "qty": line.qty,
-            "allocated": allocated,
-            "backordered": max(line.qty - allocated, 0),
-            "allocations": [
-                {**key_facts(a.key), "qty": a.qty, "rule": a.rule, "reason": a.reason} for a in held
-            ],
-        })
+        lines.append(
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "qty": line.qty,
+                "allocated": allocated,
+                "backordered": max(line.qty - allocated, 0),
+                "allocations": [{**key_facts(a.key), "qty": a.qty, "rule": a.rule, "reason": a.reason} for a in held],
+            }
+        )
     return {"order_id": order.id, "status": str(order.status), "version": order.version, "lines": lines}

@@ -52,9 +52,7 @@ class Item:
             raise DomainError("uom.duplicate", f"{self.sku} lists a unit twice", status=422, sku=self.sku)
         base = next((u for u in self.uoms if u.code == self.base_uom), None)
         if base is not None and base.factor != 1:
-            raise DomainError(
-                "uom.invalid_factor", f"Base unit {self.base_uom} of {self.sku} must be 1", status=422
-            )
+            raise DomainError("uom.invalid_factor", f"Base unit {self.base_uom} of {self.sku} must be 1", status=422)
         if self.sku in self.substitutes:
             raise DomainError("item.self_substitute", f"{self.sku} cannot substitute itself", status=422)
         if self.shelf_life_days is not None:
@@ -67,9 +65,7 @@ class Item:
         for unit in self.uoms:
             if unit.code == uom:
                 return unit.factor
-        raise DomainError(
-            "uom.unknown", f"{self.sku} is not handled in {uom}", status=422, sku=self.sku, uom=uom
-        )
+        raise DomainError("uom.unknown", f"{self.sku} is not handled in {uom}", status=422, sku=self.sku, uom=uom)
 
     def to_base(self, qty: int, uom: str) -> int:
         """Convert a whole quantity in ``uom`` to base units (3 CS of 12 -> 36)."""

@@ -207,9 +207,7 @@ class Posting:
     entry: JournalEntry | None  # None when the movement carried no value (free goods, zero cost)
 
 
-def _pair(
-    header: EntryHeader, dr: Account, cr: Account, amount: int, val: ItemValuation
-) -> JournalEntry | None:
+def _pair(header: EntryHeader, dr: Account, cr: Account, amount: int, val: ItemValuation) -> JournalEntry | None:
     if amount == 0:
         return None
     builder = JournalBuilder(header, val.currency)

@@ -40,8 +40,10 @@ class Location:
         has_limits = self.min_qty is not None or self.max_qty is not None
         if has_limits and self.kind is not LocationKind.PICK_FACE:
             raise DomainError(
-                "location.limits_not_pick_face", f"Only pick faces have min/max, {self.code} is {self.kind}",
-                status=422, location=self.code,
+                "location.limits_not_pick_face",
+                f"Only pick faces have min/max, {self.code} is {self.kind}",
+                status=422,
+                location=self.code,
             )
         if has_limits and not (
             self.min_qty is not None and self.max_qty is not None and 0 <= self.min_qty < self.max_qty
@@ -63,8 +65,11 @@ def distance(a: Location, b: Location) -> int:
     """Walking distance between two locations of one warehouse (Manhattan: aisles are rectilinear)."""
     if a.warehouse != b.warehouse:
         raise DomainError(
-            "location.other_warehouse", f"{a.code} and {b.code} are in different warehouses",
-            status=422, a=a.code, b=b.code,
+            "location.other_warehouse",
+            f"{a.code} and {b.code} are in different warehouses",
+            status=422,
+            a=a.code,
+            b=b.code,
         )
     return abs(a.x - b.x) + abs(a.y - b.y)
 

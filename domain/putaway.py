@@ -40,9 +40,7 @@ class PutawaySuggestion:
 
 
 def _nearest_empty(bins: Iterable[StorageBin], *, dock: Spot, zone: str | None) -> Spot | None:
-    usable = [
-        b.location for b in bins if b.empty and not b.blocked and (zone is None or b.location.zone == zone)
-    ]
+    usable = [b.location for b in bins if b.empty and not b.blocked and (zone is None or b.location.zone == zone)]
     if not usable:
         return None
     return min(usable, key=lambda s: (walk_distance(dock, s), s.code))
@@ -104,13 +102,9 @@ def check_destination(suggested: str, scanned: str, *, confirmation: str | None 
     The re-scan turns a stray trigger pull into a deliberate decision.
     """
     if scanned == suggested:
-        return DestinationCheck(
-            accepted=True, confirmation_required=False, overridden=False, to_location=scanned
-        )
+        return DestinationCheck(accepted=True, confirmation_required=False, overridden=False, to_location=scanned)
     if confirmation is None:
-        return DestinationCheck(
-            accepted=False, confirmation_required=True, overridden=True, to_location=scanned
-        )
+        return DestinationCheck(accepted=False, confirmation_required=True, overridden=True, to_location=scanned)
     if confirmation != scanned:
         raise DomainError(
             "scan.confirmation_mismatch",

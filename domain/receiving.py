@@ -149,9 +149,7 @@ def compare_receipt(
             reason = "not_on_asn" if want == 0 else "over_expected"
             variances.append(Variance(VarianceKind.OVER, key[0], key[1], want, got, got - want, reason))
         elif got < want:
-            variances.append(
-                Variance(VarianceKind.SHORT, key[0], key[1], want, got, want - got, "short_shipped")
-            )
+            variances.append(Variance(VarianceKind.SHORT, key[0], key[1], want, got, want - got, "short_shipped"))
     exceptions = tuple(
         open_exception(
             f"{receipt_id}/{v.kind}/{v.item}/{v.lot or '-'}",

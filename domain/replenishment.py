@@ -62,9 +62,7 @@ def replenishment_tasks(
         return ()
     priority = Priority.URGENT if would_short else Priority.NORMAL
     tasks: list[Task] = []
-    usable = [
-        r for r in reserves if r.item == face.item and r.available_qty > 0 and r.location != face.location
-    ]
+    usable = [r for r in reserves if r.item == face.item and r.available_qty > 0 and r.location != face.location]
     for r in sorted(usable, key=lambda r: _reserve_order(face, r)):
         if wanted == 0:
             break
@@ -105,9 +103,7 @@ def plan_replenishment(
     tasks: list[Task] = []
     needs = demand or {}
     # short-threatened faces take reserve stock first
-    ordered = sorted(
-        faces, key=lambda f: (needs.get(f.location.code, 0) <= f.on_hand + f.inbound_qty, f.location.code)
-    )
+    ordered = sorted(faces, key=lambda f: (needs.get(f.location.code, 0) <= f.on_hand + f.inbound_qty, f.location.code))
     for face in ordered:
         made = replenishment_tasks(face, pool, now=now, demand_qty=needs.get(face.location.code, 0))
         for t in made:

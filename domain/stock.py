@@ -108,15 +108,18 @@ def apply(balance: Balance, movement: Movement) -> Balance:
     else:
         return Balance(on_hand=on_hand, allocated=allocated, version=balance.version + 1)
     raise DomainError(
-        code, message, status=409, **key_facts(movement.key),
-        on_hand=balance.on_hand, allocated=balance.allocated,
-        delta_on_hand=movement.delta_on_hand, delta_allocated=movement.delta_allocated,
+        code,
+        message,
+        status=409,
+        **key_facts(movement.key),
+        on_hand=balance.on_hand,
+        allocated=balance.allocated,
+        delta_on_hand=movement.delta_on_hand,
+        delta_allocated=movement.delta_allocated,
     )
 
 
-def apply_many(
-    balances: Mapping[StockKey, Balance], movements: Iterable[Movement]
-) -> dict[StockKey, Balance]:
+def apply_many(balances: Mapping[StockKey, Balance], movements: Iterable[Movement]) -> dict[StockKey, Balance]:
     """Apply movements in order across balances; all or nothing (the input is never changed)."""
     result = dict(balances)
     for movement in movements:
@@ -132,9 +135,7 @@ def receive(key: StockKey, qty: int, *, origin: Origin) -> Movement:
 def adjust(key: StockKey, delta: int, *, reason: MovementReason, origin: Origin) -> Movement:
     """A counted or written-off difference; ``reason`` must be one of ``ADJUSTMENT_REASONS``."""
     if reason not in ADJUSTMENT_REASONS:
-        raise DomainError(
-            "stock.invalid_adjustment_reason", f"{reason} is not an adjustment reason", status=422
-        )
+        raise DomainError("stock.invalid_adjustment_reason", f"{reason} is not an adjustment reason", status=422)
     return Movement(key, delta, 0, reason, origin)
 
 
@@ -162,9 +163,7 @@ def allocate(key: StockKey, qty: int, *, origin: Origin) -> Movement:
 
 def deallocate(key: StockKey, qty: int, *, origin: Origin) -> Movement:
     """Release a promise; the stock becomes free again."""
-    return Movement(
-        key, 0, -require_quantity(qty, what="Deallocated quantity"), MovementReason.DEALLOCATE, origin
-    )
+    return Movement(key, 0, -require_quantity(qty, what="Deallocated quantity"), MovementReason.DEALLOCATE, origin)
 
 
 def pick(key: StockKey, qty: int, *, to_location: str, origin: Origin) -> tuple[Movement, Movement]:
@@ -202,8 +201,7 @@ def check_ledger(key: StockKey, balance: Balance, movements: Iterable[Movement])
     if (on_hand, allocated) != (balance.on_hand, balance.allocated):
         raise DomainError(
             "stock.ledger_mismatch",
-            f"Balance at {key.location} is {balance.on_hand}/{balance.allocated},"
-            f" ledger says {on_hand}/{allocated}",
+            f"Balance at {key.location} is {balance.on_hand}/{balance.allocated}, ledger says {on_hand}/{allocated}",
             status=500,
             **key_facts(key),
         )

@@ -177,9 +177,7 @@ def release_if_expired(task: Task, *, now: datetime) -> Task:
     return release(task, now=now, reason="lease_expired") if is_lease_expired(task, now=now) else task
 
 
-def reassign(
-    task: Task, worker: str, *, supervisor: str, now: datetime, lease: timedelta = DEFAULT_LEASE
-) -> Task:
+def reassign(task: Task, worker: str, *, supervisor: str, now: datetime, lease: timedelta = DEFAULT_LEASE) -> Task:
     """A supervisor hands the task to ``worker`` whatever the current lease."""
     return transition(
         task,
@@ -196,9 +194,7 @@ def complete(task: Task, worker: str, *, now: datetime, qty_done: int | None = N
     _require_holder(task, worker)
     done = task.qty if qty_done is None else qty_done
     if not 0 <= done <= task.qty:
-        raise DomainError(
-            "task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.", status=422
-        )
+        raise DomainError("task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.", status=422)
     return transition(task, TaskState.DONE, now=now, qty_done=done, lease_expires_at=None)
 
 

@@ -105,9 +105,7 @@ def generate_pick_tasks(
             if zone is not None and p.location.zone != zone:
                 continue
             if p.qty <= 0:
-                raise DomainError(
-                    "wave.invalid_quantity", f"Order {order.order_id} line {p.line_no} has qty {p.qty}."
-                )
+                raise DomainError("wave.invalid_quantity", f"Order {order.order_id} line {p.line_no} has qty {p.qty}.")
             key = (p.line_no, p.location.code, p.lot)
             seen = merged.get(key)
             merged[key] = replace(seen, qty=seen.qty + p.qty) if seen else p
@@ -226,7 +224,5 @@ def plan_wave(
     if not selected:
         raise DomainError("wave.no_orders", "No allocated orders match the wave filters.")
     tasks = generate_pick_tasks(selected, wave_id=wave_id, now=now, zone=zone)
-    clusters = build_clusters(
-        tasks, wave_id=wave_id, totes=totes, max_orders=max_orders_per_cluster, start=start
-    )
+    clusters = build_clusters(tasks, wave_id=wave_id, totes=totes, max_orders=max_orders_per_cluster, start=start)
     return WavePlan(wave_id=wave_id, order_ids=tuple(o.order_id for o in selected), clusters=clusters)

@@ -21,9 +21,7 @@ from pathlib import Path
 def scenarios() -> list[str]:
     folder = Path(__file__).parent
     return sorted(
-        m.name.removeprefix("bench_")
-        for m in pkgutil.iter_modules([str(folder)])
-        if m.name.startswith("bench_")
+        m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(folder)]) if m.name.startswith("bench_")
     )
 
 

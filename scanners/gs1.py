@@ -144,9 +144,7 @@ def _from_elements(elements: list[GS1ElementString]) -> Gs1Data:
         ai = element.ai.ai
         if seen.setdefault(ai, element.value) != element.value:
             # GS1 forbids one AI twice with different values: we cannot know which one is true.
-            raise DomainError(
-                "scan.ambiguous", "Barcode has two different values for one field", status=422, ai=ai
-            )
+            raise DomainError("scan.ambiguous", "Barcode has two different values for one field", status=422, ai=ai)
         if element.gtin_error or element.sscc_error:
             raise bad_check_digit(element.value)
         fields.update(_fields_of(element))

@@ -113,9 +113,7 @@ def interpret(scan: str, *, step: Step, patterns: LabelPatterns | None = None) -
 def require_lot(result: ScanResult, lot_tracked: bool) -> str | None:
     """The scanned lot; raise ``scan.lot_required`` when a lot-tracked item was scanned without one."""
     if lot_tracked and result.lot is None:
-        raise DomainError(
-            "scan.lot_required", "This item needs a lot. Scan the lot", status=422, gtin=result.gtin
-        )
+        raise DomainError("scan.lot_required", "This item needs a lot. Scan the lot", status=422, gtin=result.gtin)
     return result.lot
 
 
@@ -136,9 +134,7 @@ def _candidates(
     result = _gs1_result(data, raw)
     if result is None:
         reason = "no GTIN, SSCC or lot"
-        return found, DomainError(
-            "scan.unrecognised", "Barcode not recognised", status=422, value=raw, reason=reason
-        )
+        return found, DomainError("scan.unrecognised", "Barcode not recognised", status=422, value=raw, reason=reason)
     return [*found, result], None
 
 
@@ -165,9 +161,7 @@ def _fits(result: ScanResult, step: Step) -> bool:
     return not (step == "lot" and result.kind == "gtin" and result.lot is None)
 
 
-def _may_be_free_text_lot(
-    aim: str | None, body: str, failure: DomainError | None, patterns: LabelPatterns
-) -> bool:
+def _may_be_free_text_lot(aim: str | None, body: str, failure: DomainError | None, patterns: LabelPatterns) -> bool:
     # A lot label is often plain Code 128, so at the lot step free text is a lot. A bare number of
     # GTIN/SSCC length that fails its check digit is most likely such a lot (e.g. "20240115"),
     # but a broken GS1 string or an EAN announced by its symbology identifier is not.

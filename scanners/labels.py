@@ -47,9 +47,7 @@ LABEL_KINDS: tuple[LabelKind, ...] = ("location", "lpn", "tote")
 def match_labels(text: str, patterns: LabelPatterns) -> list[LabelKind]:
     """The label kinds whose patterns match the whole text, in a fixed order."""
     return [
-        kind
-        for kind in LABEL_KINDS
-        if any(re.fullmatch(p, text, flags=re.IGNORECASE) for p in patterns.for_kind(kind))
+        kind for kind in LABEL_KINDS if any(re.fullmatch(p, text, flags=re.IGNORECASE) for p in patterns.for_kind(kind))
     ]
 
 

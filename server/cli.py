@@ -35,9 +35,7 @@ def backends(settings: Settings) -> Iterator[Settings]:
     embedded = settings.embedded_postgres or settings.embedded_redis
     if embedded:
         what = " and ".join(
-            name
-            for name, on in (("PostgreSQL", settings.embedded_postgres), ("Redis", settings.embedded_redis))
-            if on
+            name for name, on in (("PostgreSQL", settings.embedded_postgres), ("Redis", settings.embedded_redis)) if on
         )
         _progress(f"starting embedded {what} under {settings.data_dir} ...")
     started_at = time.monotonic()
@@ -137,18 +135,14 @@ def _createuser(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="floorsync", description="Floorsync warehouse and field-sales server"
-    )
+    parser = argparse.ArgumentParser(prog="floorsync", description="Floorsync warehouse and field-sales server")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the server (migrates first in dev)")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("demo", help="seed the demo data, then serve")
     user = sub.add_parser("createuser", help="create a user")
     user.add_argument("username")
-    user.add_argument(
-        "--role", action="append", required=True, help="picker, receiver, sales_rep, supervisor, admin"
-    )
+    user.add_argument("--role", action="append", required=True, help="picker, receiver, sales_rep, supervisor, admin")
     user.add_argument("--warehouse", action="append", help="warehouse code (repeatable)")
     user.add_argument("--display-name")
     user.add_argument("--password")

@@ -120,9 +120,7 @@ def _stop_redis(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def embedded_backends(
-    data_dir: Path, *, postgres: bool = True, redis: bool = True
-) -> Iterator[dict[str, str]]:
+def embedded_backends(data_dir: Path, *, postgres: bool = True, redis: bool = True) -> Iterator[dict[str, str]]:
     """Start the requested private servers under ``data_dir``; stop them on exit.
 
     Yields ``{"database_url": ..., "redis_url": ...}`` for the ones it started; with neither

@@ -82,9 +82,7 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
         code = "request.invalid"
         errors = exc.extra if isinstance(exc.extra, list) else []
         extra["errors"] = errors
-        fields = "; ".join(
-            f"{e.get('key', '?')}: {e.get('message', '')}" for e in errors if isinstance(e, dict)
-        )
+        fields = "; ".join(f"{e.get('key', '?')}: {e.get('message', '')}" for e in errors if isinstance(e, dict))
         detail = "Some fields are missing or malformed" + (f": {fields}" if fields else ".")
     else:
         detail = exc.detail if exc.detail and exc.detail != _default_reason(status) else default_detail
@@ -101,9 +99,7 @@ def _default_reason(status: int) -> str:
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(
-        request, 500, "server.error", "Something went wrong on the server; it has been logged."
-    )
+    return problem_response(request, 500, "server.error", "Something went wrong on the server; it has been logged.")
 
 
 def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:

@@ -42,15 +42,9 @@ DEMO_USERS = (
         badge="9001",
         pin="9001",
     ),
-    NewUser(
-        "picker1", "Pia Picker", ["picker"], ["WH1"], password="floorsync-picker", badge="1001", pin="1234"
-    ),
-    NewUser(
-        "picker2", "Piet Picker", ["picker"], ["WH1"], password="floorsync-picker", badge="1002", pin="2345"
-    ),
-    NewUser(
-        "picker3", "Paula Picker", ["picker"], ["WH2"], password="floorsync-picker", badge="2001", pin="1234"
-    ),
+    NewUser("picker1", "Pia Picker", ["picker"], ["WH1"], password="floorsync-picker", badge="1001", pin="1234"),
+    NewUser("picker2", "Piet Picker", ["picker"], ["WH1"], password="floorsync-picker", badge="1002", pin="2345"),
+    NewUser("picker3", "Paula Picker", ["picker"], ["WH2"], password="floorsync-picker", badge="2001", pin="1234"),
     NewUser(
         "receiver1",
         "Rick Receiver",
@@ -112,9 +106,7 @@ def _locations(warehouse: str) -> list[dict[str, Any]]:
             for bay in bays:
                 for level in levels:
                     x = (a + (10 if zone == "R" else 0) + (20 if zone == "F" else 0)) * 6
-                    add(
-                        f"{zone}{a:02d}-{bay:02d}-{level}", zone, kind, aisle=f"{zone}{a:02d}", x=x, y=bay * 2
-                    )
+                    add(f"{zone}{a:02d}-{bay:02d}-{level}", zone, kind, aisle=f"{zone}{a:02d}", x=x, y=bay * 2)
     for n in range(1, 3):
         add(f"QA-{n:02d}", "QA", "quarantine", x=2, y=40 + n)
     for n in range(1, 5):
@@ -184,17 +176,13 @@ async def _insert(db: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> N
         await db.execute(insert(model).values(rows[start : start + 1000]).on_conflict_do_nothing())
 
 
-async def seed_demo(
-    settings: Settings, *, progress: Callable[[str], None] = lambda _: None
-) -> dict[str, int]:
+async def seed_demo(settings: Settings, *, progress: Callable[[str], None] = lambda _: None) -> dict[str, int]:
     """Insert the demo data that is missing; returns what the database now holds."""
     rng = random.Random(20261123)
     engine = make_engine(settings.database_url or "", pool_size=2)
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
-            await _insert(
-                db, Warehouse, [dict(code=c, name=n, timezone=tz, currency="EUR") for c, n, tz in WAREHOUSES]
-            )
+            await _insert(db, Warehouse, [dict(code=c, name=n, timezone=tz, currency="EUR") for c, n, tz in WAREHOUSES])
             for code, _, _ in WAREHOUSES:
                 await _insert(db, Location, _locations(code))
             progress("warehouses and locations in place")
@@ -211,9 +199,7 @@ async def seed_demo(
             prices = []
             for item in items:
                 base = item["standard_cost_minor"] * 3 // 2
-                prices.append(
-                    dict(price_list_id=lists["STANDARD"], item_id=ids[item["sku"]], unit_price_minor=base)
-                )
+                prices.append(dict(price_list_id=lists["STANDARD"], item_id=ids[item["sku"]], unit_price_minor=base))
                 prices.append(
                     dict(
                         price_list_id=lists["WHOLESALE"],
@@ -243,9 +229,7 @@ async def seed_demo(
 async def _assign_pick_faces(db: AsyncSession, ids: dict[str, int]) -> None:
     faces = (
         await db.scalars(
-            select(Location)
-            .where(Location.kind == "pick_face", Location.item_id.is_(None))
-            .order_by(Location.id)
+            select(Location).where(Location.kind == "pick_face", Location.item_id.is_(None)).order_by(Location.id)
         )
     ).all()
     for n, face in enumerate(faces):
@@ -262,9 +246,7 @@ async def _seed_users(db: AsyncSession) -> None:
             await create_user(db, new)
 
 
-async def _seed_customers(
-    db: AsyncSession, rng: random.Random, lists: dict[str, int], ids: dict[str, int]
-) -> None:
+async def _seed_customers(db: AsyncSession, rng: random.Random, lists: dict[str, int], ids: dict[str, int]) -> None:
     rep = await db.scalar(select(User.id).where(User.username == "rep1"))
     rows = []
     for n in range(1, 41):

@@ -108,9 +108,7 @@ class TransactionMiddleware:
     async def _command(self, scope: HTTPScope, body: bytes, send: Send) -> None:
         key = _header(scope, b"idempotency-key")
         principal = scope.get("user")
-        keyed = (
-            bool(key) and isinstance(principal, Principal) and not scope["path"].startswith(NOT_IDEMPOTENT)
-        )
+        keyed = bool(key) and isinstance(principal, Principal) and not scope["path"].startswith(NOT_IDEMPOTENT)
         if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             await _send_whole(
                 send,
@@ -123,9 +121,7 @@ class TransactionMiddleware:
                 PROBLEM_JSON,
             )
             return
-        request_hash = hashlib.sha256(
-            scope["method"].encode() + scope["path"].encode() + b"\0" + body
-        ).hexdigest()
+        request_hash = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             async with scope["app"].state.sessionmaker() as session:
                 if keyed:

@@ -78,9 +78,7 @@ async def test_backends() -> AsyncIterator[TestBackends]:
             await admin.close()
 
 
-async def wait_until(
-    predicate, *, timeout_s: float = 10.0, interval_s: float = 0.02, what: str = "condition"
-):  # type: ignore[no-untyped-def]
+async def wait_until(predicate, *, timeout_s: float = 10.0, interval_s: float = 0.02, what: str = "condition"):  # type: ignore[no-untyped-def]
     """Poll ``predicate`` (sync or async) until it returns a truthy value or the deadline passes."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

@@ -93,9 +93,7 @@ def app_with(settings: Settings, **changes: Any) -> Litestar:
     return create_app(replace(settings, **changes))
 
 
-async def login(
-    client: AsyncTestClient[Litestar], username: str, password: str | None = None
-) -> dict[str, Any]:
+async def login(client: AsyncTestClient[Litestar], username: str, password: str | None = None) -> dict[str, Any]:
     response = await client.post(
         "/api/auth/login", json={"username": username, "password": password or DEMO_PASSWORDS[username]}
     )

@@ -51,12 +51,8 @@ async def _warehouses(db: AsyncSession, user_id: int) -> frozenset[str]:
 
 async def _check_throttle(ctx: AuthContext, db: AsyncSession, *, account: str, address: str) -> None:
     since = ctx.now() - timedelta(seconds=ctx.settings.login_window_s)
-    by_account = await db.scalar(
-        select(func.count()).where(LoginFailure.account == account, LoginFailure.at > since)
-    )
-    by_address = await db.scalar(
-        select(func.count()).where(LoginFailure.address == address, LoginFailure.at > since)
-    )
+    by_account = await db.scalar(select(func.count()).where(LoginFailure.account == account, LoginFailure.at > since))
+    by_address = await db.scalar(select(func.count()).where(LoginFailure.address == address, LoginFailure.at > since))
     if (by_account or 0) >= ctx.settings.login_attempts_per_account or (
         by_address or 0
     ) >= ctx.settings.login_attempts_per_address:
@@ -86,9 +82,7 @@ async def _device(db: AsyncSession, device_id: uuid.UUID | None) -> uuid.UUID | 
 async def _start_session(
     ctx: AuthContext, db: AsyncSession, user: User, *, method: str, address: str, device_id: uuid.UUID | None
 ) -> Issued:
-    session = AuthSession(
-        id=uuid.uuid4(), user_id=user.id, device_id=device_id, method=method, client_address=address
-    )
+    session = AuthSession(id=uuid.uuid4(), user_id=user.id, device_id=device_id, method=method, client_address=address)
     db.add(session)
     await db.flush()
     return await _issue(ctx, db, user, session)
@@ -190,9 +184,7 @@ async def refresh(ctx: AuthContext, db: AsyncSession, token: str) -> Issued:
     return await _issue(ctx, db, user, session)
 
 
-async def bind_device(
-    ctx: AuthContext, db: AsyncSession, principal: Principal, device_id: uuid.UUID
-) -> Issued:
+async def bind_device(ctx: AuthContext, db: AsyncSession, principal: Principal, device_id: uuid.UUID) -> Issued:
     """Attach the caller's login to a newly registered device, with tokens that name it."""
     session = await db.get(AuthSession, principal.session_id, with_for_update=True)
     user = await db.get(User, principal.user_id)

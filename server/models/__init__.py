@@ -2,6 +2,7 @@
 
 from server.models.base import Base
 from server.models.commands import IdempotencyKey, OutboxEvent
+from server.models.inventory import Lot, StockBalance, StockMovement, WarehouseItem
 from server.models.masterdata import (
     Customer,
     CustomerPrice,
@@ -14,8 +15,10 @@ from server.models.masterdata import (
 )
 from server.models.people import AuditEntry, AuthSession, Device, LoginFailure, Membership, RefreshToken, User
 from server.models.realtime import DeviceMutation, StreamState
+from server.models.sales import AllocationRow, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 
 __all__ = [
+    "AllocationRow",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -28,12 +31,20 @@ __all__ = [
     "ItemUom",
     "Location",
     "LoginFailure",
+    "Lot",
     "Membership",
     "OutboxEvent",
     "PriceList",
     "PriceListPrice",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "RefreshToken",
+    "SalesOrder",
+    "SalesOrderLine",
+    "StockBalance",
+    "StockMovement",
     "StreamState",
     "User",
     "Warehouse",
+    "WarehouseItem",
 ]

@@ -76,9 +76,7 @@ class PriceList(Base):
 class PriceListPrice(Base):
     __tablename__ = "price_list_prices"
 
-    price_list_id: Mapped[int] = mapped_column(
-        ForeignKey("price_lists.id", ondelete="CASCADE"), primary_key=True
-    )
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
 

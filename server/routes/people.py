@@ -77,9 +77,7 @@ async def create_user(db: AsyncSession, data: NewUser) -> User:
     """Validate and insert a user with memberships (shared by the API, the CLI and the seed)."""
     bad_roles = sorted(set(data.roles) - set(ROLES))
     if not data.roles or bad_roles:
-        raise Problem(
-            422, "user.invalid_roles", f"Roles must be some of {', '.join(ROLES)}.", invalid=bad_roles
-        )
+        raise Problem(422, "user.invalid_roles", f"Roles must be some of {', '.join(ROLES)}.", invalid=bad_roles)
     if not data.username.strip() or len(data.username) > 64:
         raise Problem(422, "user.invalid_username", "A username is 1 to 64 characters.")
     if data.password is None and data.badge is None:
@@ -192,15 +190,11 @@ class DeviceController(Controller):
     tags = ["devices"]
 
     @post("/", operation_id="registerDevice", guards=[AUTHENTICATED])
-    async def register(
-        self, data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller
-    ) -> DeviceRegistered:
+    async def register(self, data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller) -> DeviceRegistered:
         """Register the device in hand; the answer carries tokens bound to it."""
         if not data.name.strip() or len(data.name) > 128:
             raise Problem(422, "device.invalid_name", "A device name is 1 to 128 characters.")
-        device = Device(
-            id=uuid.uuid4(), user_id=principal.user_id, name=data.name, platform=data.platform[:64]
-        )
+        device = Device(id=uuid.uuid4(), user_id=principal.user_id, name=data.name, platform=data.platform[:64])
         db.add(device)
         await db.flush()
         await db.refresh(device)

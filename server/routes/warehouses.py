@@ -56,11 +56,7 @@ class WarehouseController(Controller):
     async def list_warehouses(self, db: Db, principal: Caller) -> list[WarehouseView]:
         """The warehouses the caller works in."""
         rows = await db.scalars(select(Warehouse).order_by(Warehouse.code))
-        return [
-            WarehouseView(w.code, w.name, w.timezone, w.currency)
-            for w in rows
-            if principal.may_access(w.code)
-        ]
+        return [WarehouseView(w.code, w.name, w.timezone, w.currency) for w in rows if principal.may_access(w.code)]
 
     @get("/{warehouse:str}/locations", operation_id="listLocations", guards=[AUTHENTICATED])
     async def list_locations(
@@ -75,23 +71,17 @@ class WarehouseController(Controller):
         query = select(Location).where(Location.warehouse == warehouse)
         if kind is not None:
             query = query.where(Location.kind == kind)
-        rows = await db.scalars(
-            query.order_by(Location.pick_sequence, Location.code).limit(limit).offset(offset)
-        )
+        rows = await db.scalars(query.order_by(Location.pick_sequence, Location.code).limit(limit).offset(offset))
         return [_location_view(loc) for loc in rows]
 
     @post("/{warehouse:str}/locations", operation_id="createLocation", guards=[requires("supervisor")])
-    async def create_location(
-        self, warehouse: FromPath[str], data: JSONBody[NewLocation], db: Db
-    ) -> LocationView:
+    async def create_location(self, warehouse: FromPath[str], data: JSONBody[NewLocation], db: Db) -> LocationView:
         """Add a location; its code is the barcode on its label."""
         if data.kind not in LOCATION_KINDS:
             raise Problem(422, "location.invalid_kind", f"Kind must be one of {', '.join(LOCATION_KINDS)}.")
         code = data.code.strip().upper()
         if not code or len(code) > 32 or not code.replace("-", "").isalnum():
-            raise Problem(
-                422, "location.invalid_code", "A location code is 1 to 32 letters, digits and dashes."
-            )
+            raise Problem(422, "location.invalid_code", "A location code is 1 to 32 letters, digits and dashes.")
         if await db.get(Warehouse, warehouse) is None:
             raise Problem(404, "warehouse.not_found", f"No warehouse {warehouse}.")
         if await db.scalar(select(Location.id).where(Location.code == code)) is not None:

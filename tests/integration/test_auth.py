@@ -86,9 +86,7 @@ async def test_logout_ends_the_login(client: Client) -> None:
     tokens = await login(client, "picker2")
     out = await client.post("/api/auth/logout", headers=bearer(tokens))
     assert out.status_code == 204
-    await wait_until(
-        lambda: _status(client, "/api/auth/me", bearer(tokens), 401), what="logout to take effect"
-    )
+    await wait_until(lambda: _status(client, "/api/auth/me", bearer(tokens), 401), what="logout to take effect")
     refresh = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refresh.json()["code"] == "auth.session_revoked"
 
@@ -111,12 +109,8 @@ async def test_disabling_a_user_revokes_their_tokens_and_blocks_login(client: Cl
     disabled = await client.post(f"/api/admin/users/{created.json()['id']}/disable", headers=admin)
     assert disabled.status_code == 200
     assert disabled.json()["disabled"] is True
-    await wait_until(
-        lambda: _status(client, "/api/auth/me", bearer(tokens), 401), what="disabled user's token"
-    )
-    again = await client.post(
-        "/api/auth/login", json={"username": "temp-picker-1", "password": "temporary-pass"}
-    )
+    await wait_until(lambda: _status(client, "/api/auth/me", bearer(tokens), 401), what="disabled user's token")
+    again = await client.post("/api/auth/login", json={"username": "temp-picker-1", "password": "temporary-pass"})
     assert again.status_code == 403
     assert again.json()["code"] == "auth.user_disabled"
 
@@ -132,12 +126,8 @@ async def test_disabling_a_device_revokes_logins_on_it(client: Client) -> None:
     assert device_tokens["user"]["device_id"] == device_id
     admin = await auth_headers(client, "admin")
     assert (await client.post(f"/api/devices/{device_id}/disable", headers=admin)).status_code == 200
-    await wait_until(
-        lambda: _status(client, "/api/auth/me", bearer(device_tokens), 401), what="device revoke"
-    )
-    relogin = await client.post(
-        "/api/auth/badge", json={"badge": "1001", "pin": "1234", "device_id": device_id}
-    )
+    await wait_until(lambda: _status(client, "/api/auth/me", bearer(device_tokens), 401), what="device revoke")
+    relogin = await client.post("/api/auth/badge", json={"badge": "1001", "pin": "1234", "device_id": device_id})
     assert relogin.status_code == 403
     assert relogin.json()["code"] == "auth.device_disabled"
 
@@ -159,9 +149,7 @@ async def test_a_token_signed_with_another_key_is_refused(client: Client, seeded
     principal = decode_access_token(tokens["access_token"], secret=seeded.secret_key)
     assert principal is not None
     forged = issue_access_token(principal, secret="x" * 48, now=datetime.now(UTC), ttl_s=600)
-    assert (
-        await client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
-    ).status_code == 401
+    assert (await client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
 
 
 async def test_an_expired_refresh_token_is_refused(seeded: Settings) -> None:
@@ -188,7 +176,5 @@ async def test_login_is_throttled_per_client_address(seeded: Settings) -> None:
         # the per-address count includes failures of other tests on this address, so use fresh names
         for name in ("nobody-a", "nobody-b", "nobody-c"):
             await throttled.post("/api/auth/login", json={"username": name, "password": "wrong-wrong"})
-        blocked = await throttled.post(
-            "/api/auth/login", json={"username": "rep1", "password": "floorsync-rep"}
-        )
+        blocked = await throttled.post("/api/auth/login", json={"username": "rep1", "password": "floorsync-rep"})
         assert blocked.status_code == 429

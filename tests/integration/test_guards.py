@@ -52,9 +52,7 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX]
-)
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX])
 async def test_role_and_warehouse_matrix(
     client: Client, method: str, path: str, body: object, expected: dict[str, int]
 ) -> None:
@@ -63,9 +61,7 @@ async def test_role_and_warehouse_matrix(
     assert anonymous.json()["code"] == "auth.unauthenticated"
     for user in USERS:
         headers = await auth_headers(client, user) | {"Idempotency-Key": new_key()}
-        response = await client.request(
-            method, path, headers=headers, json=body() if callable(body) else body
-        )
+        response = await client.request(method, path, headers=headers, json=body() if callable(body) else body)
         assert response.status_code == expected[user], (user, response.text)
         if response.status_code == 403:
             assert response.headers["content-type"].startswith("application/problem+json")

@@ -51,9 +51,7 @@ async def test_same_key_with_a_different_body_is_refused(client: Client, db: Ses
     headers = await auth_headers(client, "super1") | {"Idempotency-Key": new_key()}
     first = {"code": _code(), "zone": "T", "kind": "storage"}
     other = {"code": _code(), "zone": "T", "kind": "storage"}
-    assert (
-        await client.post("/api/warehouses/WH1/locations", headers=headers, json=first)
-    ).status_code == 201
+    assert (await client.post("/api/warehouses/WH1/locations", headers=headers, json=first)).status_code == 201
     reused = await client.post("/api/warehouses/WH1/locations", headers=headers, json=other)
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency.key_reused"

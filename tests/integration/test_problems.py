@@ -40,9 +40,7 @@ async def test_malformed_json_is_a_400_problem_naming_the_field(client: Client) 
     assert body["errors"]
     missing = assert_problem(await client.post("/api/auth/login", json={}), 400, "request.invalid")
     assert missing["errors"]
-    not_json = await client.post(
-        "/api/auth/login", content=b"{oops", headers={"content-type": "application/json"}
-    )
+    not_json = await client.post("/api/auth/login", content=b"{oops", headers={"content-type": "application/json"})
     assert_problem(not_json, 400, "request.invalid")
 
 
@@ -61,9 +59,7 @@ async def test_auth_problems(client: Client) -> None:
     assert_problem(await client.get("/api/auth/me"), 401, "auth.unauthenticated")
     headers = await auth_headers(client, "picker1")
     assert_problem(await client.get("/api/admin/users", headers=headers), 403, "auth.forbidden")
-    assert_problem(
-        await client.get("/api/warehouses/WH2/locations", headers=headers), 403, "auth.wrong_warehouse"
-    )
+    assert_problem(await client.get("/api/warehouses/WH2/locations", headers=headers), 403, "auth.wrong_warehouse")
 
 
 async def test_a_crash_is_a_500_problem_without_internals() -> None:

@@ -39,9 +39,7 @@ async def test_seeding_twice_changes_nothing(seeded: Settings, db: async_session
     assert counts["warehouses"] == 2 and counts["items"] == 500
 
 
-async def test_demo_gtins_carry_valid_check_digits(
-    seeded: Settings, db: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_demo_gtins_carry_valid_check_digits(seeded: Settings, db: async_sessionmaker[AsyncSession]) -> None:
     async with db() as session:
         gtins = (await session.execute(text("SELECT gtin FROM item_uoms"))).scalars().all()
     assert len(gtins) == 1000
@@ -51,9 +49,7 @@ async def test_demo_gtins_carry_valid_check_digits(
 
 async def test_every_demo_user_can_log_in(client) -> None:  # type: ignore[no-untyped-def]
     for user in DEMO_USERS:
-        response = await client.post(
-            "/api/auth/login", json={"username": user.username, "password": user.password}
-        )
+        response = await client.post("/api/auth/login", json={"username": user.username, "password": user.password})
         assert response.status_code == 200, user.username
         if user.badge:
             badge = await client.post("/api/auth/badge", json={"badge": user.badge, "pin": user.pin})

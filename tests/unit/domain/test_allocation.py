@@ -62,9 +62,7 @@ def cand(
     status=StockStatus.AVAILABLE,
     seq=0,
 ):
-    return Candidate(
-        StockKey(location, item, lot, status), Balance(qty, allocated), kind, received, expires, seq
-    )
+    return Candidate(StockKey(location, item, lot, status), Balance(qty, allocated), kind, received, expires, seq)
 
 
 def run(o, candidates, cust=None, **kw):

@@ -10,9 +10,7 @@ from tests.unit.domain.test_allocation import ITEMS, TODAY, cand, customer, orde
 def test_batch_serves_higher_tier_customers_first():
     customers = {"C1": customer("C1", tier=2), "C2": customer("C2", tier=1)}
     orders = [order("SO-1", age_days=5), order("SO-2", cid="C2")]
-    results = allocate_batch(
-        orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 10)], today=TODAY
-    )
+    results = allocate_batch(orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 10)], today=TODAY)
     assert [(r.order_id, r.status) for r in results] == [
         ("SO-2", OrderStatus.ALLOCATED),
         ("SO-1", OrderStatus.BACKORDERED),
@@ -36,9 +34,7 @@ def test_order_priority_overrides_customer_tier():
 def test_batch_never_promises_the_same_stock_twice():
     customers = {"C1": customer()}
     orders = [order(f"SO-{i}", age_days=i) for i in range(3)]
-    results = allocate_batch(
-        orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 25)], today=TODAY
-    )
+    results = allocate_batch(orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 25)], today=TODAY)
     assert sum(r.lines[0].allocated for r in results) == 25
     assert [(r.order_id, r.status) for r in results] == [
         ("SO-2", OrderStatus.ALLOCATED),
@@ -50,9 +46,7 @@ def test_batch_never_promises_the_same_stock_twice():
 def test_stock_a_ship_complete_order_gave_back_goes_to_the_next_order():
     customers = {"C1": customer()}
     orders = [order("BIG", (1, "WATER", 30), ship_complete=True, age_days=9), order("SMALL")]
-    results = allocate_batch(
-        orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 20)], today=TODAY
-    )
+    results = allocate_batch(orders, customers=customers, items=ITEMS, candidates=[cand("R-01", 20)], today=TODAY)
     assert [(r.order_id, r.status) for r in results] == [
         ("BIG", OrderStatus.BACKORDERED),
         ("SMALL", OrderStatus.ALLOCATED),

@@ -124,9 +124,7 @@ class InventoryMachine(RuleBasedStateMachine):
             "EUR",
             ship_complete=ship_complete,
         )
-        customer = Customer(
-            "C1", "Acme", 1, Money(10**9, "EUR"), "PL", min_remaining_shelf_life_days=min_life
-        )
+        customer = Customer("C1", "Acme", 1, Money(10**9, "EUR"), "PL", min_remaining_shelf_life_days=min_life)
         candidates = [
             Candidate(k, b, KINDS[k.location], TODAY, LOTS[k.item][k.lot])
             for k, b in sorted(self.balances.items())
@@ -151,9 +149,7 @@ class InventoryMachine(RuleBasedStateMachine):
         assert self.book(list(result.movements))
         if result.remaining:
             self.held[oid] = list(result.remaining)
-            self.orders[oid] = replace(
-                self.orders[oid], status=allocation_outcome(self.orders[oid], result.remaining)
-            )
+            self.orders[oid] = replace(self.orders[oid], status=allocation_outcome(self.orders[oid], result.remaining))
         else:
             del self.held[oid], self.orders[oid]
 
@@ -195,9 +191,7 @@ class InventoryMachine(RuleBasedStateMachine):
         for item in ITEMS:
             atp = compute_atp(item, "W1", balances=self.balances.items(), inbound=(), demand=(), today=TODAY)
             expected = sum(
-                b.free
-                for k, b in self.balances.items()
-                if k.item == item and k.status is StockStatus.AVAILABLE
+                b.free for k, b in self.balances.items() if k.item == item and k.status is StockStatus.AVAILABLE
             )
             assert atp.available_now == expected
 

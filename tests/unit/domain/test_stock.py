@@ -44,9 +44,7 @@ def test_allocating_more_than_free_is_refused():
 
 def test_removing_allocated_stock_by_adjustment_is_refused():
     with pytest.raises(DomainError) as err:
-        apply(
-            Balance(on_hand=10, allocated=8), adjust(KEY, -3, reason=MovementReason.ADJUST_COUNT, origin=BY)
-        )
+        apply(Balance(on_hand=10, allocated=8), adjust(KEY, -3, reason=MovementReason.ADJUST_COUNT, origin=BY))
     assert err.value.code == "stock.insufficient"
 
 

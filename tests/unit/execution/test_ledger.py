@@ -152,9 +152,7 @@ def test_a_count_gain_on_empty_stock_needs_a_known_cost() -> None:
     with pytest.raises(DomainError) as err:
         post_count_adjustment(EMPTY, qty_delta=1, header=header())
     assert err.value.code == "ledger.cost_unknown"
-    val = post_shipment(
-        post_receipt(EMPTY, qty=1, unit_cost=70, header=header()).valuation, qty=1, header=header()
-    )
+    val = post_shipment(post_receipt(EMPTY, qty=1, unit_cost=70, header=header()).valuation, qty=1, header=header())
     assert post_count_adjustment(val.valuation, qty_delta=2, header=header()).valuation.value == 140
 
 

@@ -34,9 +34,7 @@ WAREHOUSES = ("W1", "W2")
 receipt = st.tuples(st.just("receipt"), st.integers(1, 500), st.integers(0, 100_000))
 shipment = st.tuples(st.just("shipment"), st.integers(1, 500), st.just(0))
 count = st.tuples(st.just("count"), st.integers(-300, 300), st.integers(0, 100_000))
-operation = st.tuples(
-    st.sampled_from(ITEMS), st.sampled_from(WAREHOUSES), st.one_of(receipt, shipment, count)
-)
+operation = st.tuples(st.sampled_from(ITEMS), st.sampled_from(WAREHOUSES), st.one_of(receipt, shipment, count))
 
 
 def header(n: int) -> EntryHeader:

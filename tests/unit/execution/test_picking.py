@@ -105,9 +105,7 @@ def test_a_partly_done_task_expects_only_the_rest() -> None:
 
 def test_short_pick_raises_exception_and_creates_count_task() -> None:
     task = start(claim(pick_task(), "ann", now=NOW), "ann", now=NOW)
-    decision = decide_short_pick(
-        task, picked=3, system_on_hand=5, location_on_hand=9, reported_by="ann", now=NOW
-    )
+    decision = decide_short_pick(task, picked=3, system_on_hand=5, location_on_hand=9, reported_by="ann", now=NOW)
     assert decision.remainder == 2
     assert decision.task.state is TaskState.EXCEPTION
     assert decision.task.qty_done == 3
@@ -120,9 +118,7 @@ def test_short_pick_raises_exception_and_creates_count_task() -> None:
 
 def test_short_pick_that_empties_the_location_asks_for_a_zero_check() -> None:
     task = start(claim(pick_task(), "ann", now=NOW), "ann", now=NOW)
-    decision = decide_short_pick(
-        task, picked=0, system_on_hand=5, location_on_hand=5, reported_by="ann", now=NOW
-    )
+    decision = decide_short_pick(task, picked=0, system_on_hand=5, location_on_hand=5, reported_by="ann", now=NOW)
     assert decision.zero_check is True
     assert decision.count_task.reason == "zero_check"
 

@@ -58,9 +58,7 @@ def test_variances_are_per_item_and_lot() -> None:
 
 
 def test_an_asn_without_lots_is_compared_per_item_while_stock_keeps_its_lots() -> None:
-    result = compare(
-        [ExpectedLine("SKU-1", 10)], [ReceivedLine("SKU-1", 4, "L1"), ReceivedLine("SKU-1", 6, "L2")]
-    )
+    result = compare([ExpectedLine("SKU-1", 10)], [ReceivedLine("SKU-1", 4, "L1"), ReceivedLine("SKU-1", 6, "L2")])
     assert result.clean
     assert {d.lot for d in result.dispositions} == {"L1", "L2"}
 
@@ -71,9 +69,7 @@ def test_an_item_not_on_the_asn_is_an_over_variance() -> None:
 
 
 def test_damaged_units_go_to_quarantine_with_their_reason() -> None:
-    result = compare(
-        [ExpectedLine("SKU-1", 10)], [ReceivedLine("SKU-1", 8, damaged_qty=2, damage_reason="crushed")]
-    )
+    result = compare([ExpectedLine("SKU-1", 10)], [ReceivedLine("SKU-1", 8, damaged_qty=2, damage_reason="crushed")])
     assert [(v.kind, v.qty, v.reason) for v in result.variances] == [(VarianceKind.DAMAGED, 2, "crushed")]
     assert Disposition("SKU-1", None, 2, QUARANTINED) in result.dispositions
     assert Disposition("SKU-1", None, 8, "available") in result.dispositions

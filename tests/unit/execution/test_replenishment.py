@@ -18,9 +18,7 @@ def face(on_hand: int, *, inbound: int = 0, code: str = "P-01") -> PickFace:
     )
 
 
-def reserve(
-    code: str, qty: int, *, x: int = 10, lot: str | None = None, expiry: date | None = None
-) -> ReserveBalance:
+def reserve(code: str, qty: int, *, x: int = 10, lot: str | None = None, expiry: date | None = None) -> ReserveBalance:
     return ReserveBalance(Spot(code, "RES", x, 0), "SKU-1", qty, lot, expiry)
 
 

@@ -1,0 +1,1 @@
+"""Services: one command, one transaction; load and lock rows, let domain/ decide, write the outcome."""

@@ -1,0 +1,116 @@
+"""Writes stock movements: validated by domain/ against locked balances, then flushed in two statements."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import stock
+from domain.stock import Movement, StockKey
+from server.services.locking import LockedBalance, lock_balance_ids
+
+
+@dataclass
+class StockLedger:
+    """Balances this command holds locked, and the movements it applies to them.
+
+    Every balance must be locked (through ``server.services.locking``) before a movement touches
+    it; ``flush`` writes new balance values and the movement rows in one round trip each.
+    """
+
+    db: AsyncSession
+    warehouse: str
+    user_id: int | None
+    device_id: uuid.UUID | None
+    held: dict[StockKey, LockedBalance] = field(default_factory=dict)
+    _movements: list[tuple[int, Movement]] = field(default_factory=list)
+    _dirty: set[StockKey] = field(default_factory=set)
+
+    def hold(self, balances: list[LockedBalance]) -> None:
+        for locked in balances:
+            self.held.setdefault(locked.key, locked)
+
+    async def open(self, key: StockKey, *, location_id: int, item_id: int, received_on: date) -> LockedBalance:
+        """The locked balance for ``key``, creating an empty one if the location never held it.
+
+        Callers hold the item's ``warehouse_items`` lock, so no one else creates it meanwhile.
+        """
+        if key in self.held:
+            return self.held[key]
+        row = await self.db.execute(
+            text(
+                "INSERT INTO stock_balances (warehouse, location_id, item_id, lot, status, on_hand, allocated,"
+                " version, received_on) VALUES (:wh, :loc, :item, :lot, :status, 0, 0, 0, :received)"
+                " ON CONFLICT (location_id, item_id, lot, status) DO UPDATE SET version = stock_balances.version"
+                " RETURNING id"
+            ),
+            {
+                "wh": self.warehouse,
+                "loc": location_id,
+                "item": item_id,
+                "lot": key.lot,
+                "status": str(key.status),
+                "received": received_on,
+            },
+        )
+        balance_id = int(row.scalar_one())
+        self.hold(await lock_balance_ids(self.db, [balance_id]))
+        return self.held[key]
+
+    def apply(self, movement: Movement) -> None:
+        """Apply one movement to its held balance; domain/ refuses anything breaking the invariants."""
+        locked = self.held.get(movement.key)
+        if locked is None:
+            raise RuntimeError(f"balance {movement.key} was not locked before moving stock")
+        locked.balance = stock.apply(locked.balance, movement)
+        self._movements.append((locked.id, movement))
+        self._dirty.add(movement.key)
+
+    @property
+    def touched_items(self) -> set[int]:
+        return {self.held[key].item_id for key in self._dirty}
+
+    @property
+    def changed(self) -> list[LockedBalance]:
+        return [self.held[key] for key in sorted(self._dirty)]
+
+    async def flush(self) -> None:
+        """Write changed balances and their movements."""
+        if not self._movements:
+            return
+        changed = self.changed
+        await self.db.execute(
+            text(
+                "UPDATE stock_balances b SET on_hand = v.on_hand, allocated = v.allocated, version = v.version "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:on_hand AS bigint[]), CAST(:allocated AS bigint[]),"
+                " CAST(:versions AS bigint[])) AS v(id, on_hand, allocated, version) WHERE b.id = v.id"
+            ),
+            {
+                "ids": [c.id for c in changed],
+                "on_hand": [c.balance.on_hand for c in changed],
+                "allocated": [c.balance.allocated for c in changed],
+                "versions": [c.balance.version for c in changed],
+            },
+        )
+        await self.db.execute(
+            text(
+                "INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document,"
+                " user_id, device_id) SELECT b, d1, d2, r, s, :user, :device FROM unnest(CAST(:b AS bigint[]),"
+                " CAST(:d1 AS bigint[]), CAST(:d2 AS bigint[]), CAST(:r AS text[]), CAST(:s AS text[]))"
+                " AS m(b, d1, d2, r, s)"
+            ),
+            {
+                "b": [balance_id for balance_id, _ in self._movements],
+                "d1": [m.delta_on_hand for _, m in self._movements],
+                "d2": [m.delta_allocated for _, m in self._movements],
+                "r": [str(m.reason) for _, m in self._movements],
+                "s": [m.origin.source_document[:64] for _, m in self._movements],
+                "user": self.user_id,
+                "device": self.device_id,
+            },
+        )
+        self._movements.clear()

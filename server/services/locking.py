@@ -1,0 +1,131 @@
+"""The one place rows are locked, always in the same order, so writers never deadlock.
+
+Global lock order: customer (one per command) -> sales orders (by id) -> warehouse items (by item
+id) -> stock balances (by id).
+A command takes each kind at most once, in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.stock import Balance, StockKey, StockStatus
+
+
+@dataclass
+class LockedBalance:
+    """A balance row held FOR UPDATE, with the facts allocation and events need."""
+
+    id: int
+    key: StockKey
+    balance: Balance
+    location_id: int
+    item_id: int
+    location_kind: str
+    pick_sequence: int
+    received_on: date
+    expires_on: date | None
+
+
+async def lock_customer(db: AsyncSession, customer_id: int) -> None:
+    """Serialise credit checks of one customer, so two orders cannot both spend the same limit."""
+    await db.execute(text("SELECT id FROM customers WHERE id = :id FOR UPDATE"), {"id": customer_id})
+
+
+async def lock_orders(db: AsyncSession, order_ids: Iterable[int]) -> None:
+    ids = sorted(set(order_ids))
+    if ids:
+        await db.execute(text("SELECT id FROM sales_orders WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": ids})
+
+
+async def lock_items(db: AsyncSession, warehouse: str, item_ids: Iterable[int]) -> dict[int, int]:
+    """Lock the items' ATP rows (creating missing ones); returns item id -> current ATP version."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    await db.execute(
+        text(
+            "INSERT INTO warehouse_items (warehouse, item_id, atp_version) "
+            "SELECT :wh, i, 0 FROM unnest(CAST(:ids AS bigint[])) AS i ORDER BY i ON CONFLICT DO NOTHING"
+        ),
+        {"wh": warehouse, "ids": ids},
+    )
+    rows = await db.execute(
+        text(
+            "SELECT item_id, atp_version FROM warehouse_items WHERE warehouse = :wh AND item_id = ANY(:ids) "
+            "ORDER BY item_id FOR UPDATE"
+        ),
+        {"wh": warehouse, "ids": ids},
+    )
+    return {int(item_id): int(version) for item_id, version in rows}
+
+
+_BALANCE_COLUMNS = """
+    b.id, l.code AS location, i.sku, b.lot, b.status, b.on_hand, b.allocated, b.version,
+    b.location_id, b.item_id, l.kind, l.pick_sequence, b.received_on, lot.expires_on
+  FROM stock_balances b
+  JOIN locations l ON l.id = b.location_id
+  JOIN items i ON i.id = b.item_id
+  LEFT JOIN lots lot ON lot.item_id = b.item_id AND lot.code = b.lot AND b.lot <> ''
+"""
+
+
+def _locked(row: Sequence[object]) -> LockedBalance:
+    (
+        id_,
+        location,
+        sku,
+        lot,
+        status,
+        on_hand,
+        allocated,
+        version,
+        location_id,
+        item_id,
+        kind,
+        seq,
+        received,
+        expires,
+    ) = row
+    return LockedBalance(
+        id=int(id_),  # type: ignore[call-overload]
+        key=StockKey(str(location), str(sku), str(lot), StockStatus(str(status))),
+        balance=Balance(int(on_hand), int(allocated), int(version)),  # type: ignore[call-overload]
+        location_id=int(location_id),  # type: ignore[call-overload]
+        item_id=int(item_id),  # type: ignore[call-overload]
+        location_kind=str(kind),
+        pick_sequence=int(seq),  # type: ignore[call-overload]
+        received_on=received,  # type: ignore[arg-type]
+        expires_on=expires,  # type: ignore[arg-type]
+    )
+
+
+async def lock_item_balances(
+    db: AsyncSession, warehouse: str, item_ids: Iterable[int], *, status: str | None = "available"
+) -> list[LockedBalance]:
+    """Lock every balance of these items in the warehouse (of one status, or all), in id order."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return []
+    where = "b.warehouse = :wh AND b.item_id = ANY(:ids)" + (" AND b.status = :status" if status else "")
+    rows = await db.execute(
+        text(f"SELECT {_BALANCE_COLUMNS} WHERE {where} ORDER BY b.id FOR UPDATE OF b"),
+        {"wh": warehouse, "ids": ids, "status": status},
+    )
+    return [_locked(r) for r in rows]
+
+
+async def lock_balance_ids(db: AsyncSession, balance_ids: Iterable[int]) -> list[LockedBalance]:
+    """Lock specific balances, in id order."""
+    ids = sorted(set(balance_ids))
+    if not ids:
+        return []
+    rows = await db.execute(
+        text(f"SELECT {_BALANCE_COLUMNS} WHERE b.id = ANY(:ids) ORDER BY b.id FOR UPDATE OF b"), {"ids": ids}
+    )
+    return [_locked(r) for r in rows]

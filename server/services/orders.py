@@ -1,0 +1,342 @@
+"""Order commands: place (priced, credit-checked, allocated), approve a credit hold, change a line,
+cancel, and batch re-allocation of backorders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import events, orders, stock
+from domain.customers import Customer, Money, check_credit
+from domain.errors import DomainError
+from domain.orders import OrderStatus, SalesOrder
+from domain.stock import Origin
+from server.auth.principal import ensure_warehouse
+from server.auth.tokens import Principal
+from server.outbox import emit
+from server.services import catalog
+from server.services.allocation import (
+    OrderRecord,
+    allocate,
+    domain_item,
+    existing_allocations,
+    order_line,
+    write_decisions,
+)
+from server.services.ledger import StockLedger
+from server.services.locking import (
+    lock_balance_ids,
+    lock_customer,
+    lock_item_balances,
+    lock_items,
+    lock_orders,
+)
+from server.services.order_views import load_view
+from server.services.stock_events import publish_atp
+
+OPEN = (
+    "draft",
+    "on_hold",
+    "allocated",
+    "partially_allocated",
+    "backordered",
+    "released",
+    "picking",
+    "picked",
+)
+
+
+class NewLine(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    qty: int
+    uom: str = "EA"
+
+
+class PlaceOrder(msgspec.Struct, forbid_unknown_fields=True):
+    """A rep's order: quantities in any unit the item is sold in; prices come from the customer."""
+
+    customer: str
+    warehouse: str
+    lines: list[NewLine]
+    requested_date: date | None = None
+    ship_complete: bool = False
+    priority: int | None = None
+
+
+class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
+    qty: int
+    uom: str = "EA"
+
+
+async def _customer(db: AsyncSession, code: str) -> tuple[int, Customer, int | None]:
+    row = (
+        await db.execute(
+            text(
+                "SELECT id, code, name, priority_tier, credit_limit_minor, currency, min_shelf_life_days,"
+                " coalesce(price_list_id, 0), accepts_substitutes, sales_rep_id FROM customers WHERE code = :c"
+            ),
+            {"c": code},
+        )
+    ).first()
+    if row is None:
+        raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
+    id_, code, name, tier, limit, currency, shelf, price_list, subs, rep = row
+    return int(id_), Customer(code, name, tier, Money(limit, currency), str(price_list), shelf, subs), rep
+
+
+def _check_rep(principal: Principal, sales_rep_id: int | None, customer: str) -> None:
+    if principal.roles & {"supervisor", "admin"}:
+        return
+    if sales_rep_id != principal.user_id:
+        raise DomainError("customer.not_yours", f"Customer {customer} is not one of your accounts", status=403)
+
+
+async def _prices(db: AsyncSession, customer_id: int, price_list_id: str, item_ids: list[int]) -> dict[int, int]:
+    rows = await db.execute(
+        text(
+            "SELECT i, coalesce(cp.unit_price_minor, lp.unit_price_minor) FROM unnest(CAST(:ids AS bigint[])) AS i"
+            " LEFT JOIN customer_prices cp ON cp.customer_id = :c AND cp.item_id = i"
+            " LEFT JOIN price_list_prices lp ON lp.price_list_id = :pl AND lp.item_id = i"
+        ),
+        {"ids": item_ids, "c": customer_id, "pl": int(price_list_id)},
+    )
+    return {int(i): p for i, p in rows if p is not None}
+
+
+async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -> dict[str, Any]:
+    """Price, credit-check and allocate a new order in one transaction."""
+    ensure_warehouse(principal, cmd.warehouse)
+    if not cmd.lines:
+        raise DomainError("order.no_lines", "An order needs at least one line", status=422)
+    customer_id, customer, rep = await _customer(db, cmd.customer)
+    _check_rep(principal, rep, cmd.customer)
+    refs = await catalog.items_by_sku(db, [line.sku for line in cmd.lines])
+    today = await catalog.warehouse_today(db, cmd.warehouse)
+    prices = await _prices(db, customer_id, customer.price_list_id, sorted({r.id for r in refs.values()}))
+    lines = []
+    for n, new in enumerate(cmd.lines, start=1):
+        ref = refs[new.sku]
+        if ref.id not in prices:
+            raise DomainError("price.not_found", f"{customer.name} has no price for {new.sku}", status=422, sku=new.sku)
+        qty = domain_item(ref).to_base(new.qty, new.uom)
+        lines.append(order_line(n, ref.sku, qty, prices[ref.id], customer.credit_limit.currency))
+    order_id = int(await db.scalar(text("SELECT nextval(pg_get_serial_sequence('sales_orders', 'id'))")) or 0)
+    draft = SalesOrder(
+        id=f"SO-{order_id:08d}",
+        customer_id=customer.id,
+        warehouse=cmd.warehouse,
+        status=OrderStatus.DRAFT,
+        lines=tuple(lines),
+        requested_date=cmd.requested_date or today,
+        created_at=datetime.now(UTC),
+        currency=customer.credit_limit.currency,
+        ship_complete=cmd.ship_complete,
+        priority=cmd.priority,
+    )
+    await lock_customer(db, customer_id)
+    open_value = await db.scalar(
+        text("SELECT coalesce(sum(total_minor), 0) FROM sales_orders WHERE customer_id = :c AND status = ANY(:s)"),
+        {"c": customer_id, "s": list(OPEN)},
+    )
+    credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
+    await _insert_order(db, principal, order_id, customer_id, draft, {r.sku: r.id for r in refs.values()})
+    if credit.approved:
+        await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
+    else:
+        await _hold(db, principal, order_id, draft, credit.reason, today=today)
+    return await load_view(db, order_id)
+
+
+async def _insert_order(
+    db: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    customer_id: int,
+    order: SalesOrder,
+    item_ids: dict[str, int],
+) -> None:
+    await db.execute(
+        text(
+            "INSERT INTO sales_orders (id, number, customer_id, warehouse, status, requested_date, ship_complete,"
+            " priority, currency, total_minor, status_reason, created_by, device_id, version)"
+            " VALUES (:id, :n, :c, :wh, 'draft', :rd, :sc, :p, :cur, :t, '', :u, :d, 1)"
+        ),
+        {
+            "id": order_id,
+            "n": order.id,
+            "c": customer_id,
+            "wh": order.warehouse,
+            "rd": order.requested_date,
+            "sc": order.ship_complete,
+            "p": order.priority,
+            "cur": order.currency,
+            "t": order.total.amount,
+            "u": principal.user_id,
+            "d": principal.device_id,
+        },
+    )
+    await db.execute(
+        text(
+            "INSERT INTO sales_order_lines (order_id, line_no, item_id, qty, unit_price_minor, qty_allocated,"
+            " backordered) SELECT :o, n, i, q, p, 0, q FROM unnest(CAST(:n AS int[]), CAST(:i AS bigint[]),"
+            " CAST(:q AS bigint[]), CAST(:p AS bigint[])) AS v(n, i, q, p)"
+        ),
+        {
+            "o": order_id,
+            "n": [line.line_no for line in order.lines],
+            "i": [item_ids[line.sku] for line in order.lines],
+            "q": [line.qty for line in order.lines],
+            "p": [line.unit_price.amount for line in order.lines],
+        },
+    )
+
+
+async def _hold(
+    db: AsyncSession, principal: Principal, order_id: int, order: SalesOrder, reason: str, *, today: date
+) -> None:
+    orders.transition(order.status, OrderStatus.ON_HOLD)
+    await db.execute(
+        text("UPDATE sales_orders SET status = 'on_hold', status_reason = :r, version = version + 1 WHERE id = :id"),
+        {"r": reason, "id": order_id},
+    )
+    item_ids = await _order_item_ids(db, [order_id])
+    await lock_items(db, order.warehouse, item_ids)
+    await publish_atp(db, order.warehouse, item_ids, today=today)  # held demand still nets out of ATP
+    await _order_events(db, [order_id])
+
+
+async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
+    rows = await db.execute(
+        text("SELECT DISTINCT item_id FROM sales_order_lines WHERE order_id = ANY(:ids)"), {"ids": order_ids}
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def load_records(db: AsyncSession, order_ids: list[int]) -> list[OrderRecord]:
+    """Orders in their domain form, for allocation."""
+    rows = await db.execute(
+        text(
+            "SELECT o.id, o.number, o.warehouse, o.status, o.requested_date, o.created_at, o.currency,"
+            " o.ship_complete, o.priority, o.version, c.code, c.name, c.priority_tier, c.credit_limit_minor,"
+            " c.currency, c.min_shelf_life_days, coalesce(c.price_list_id, 0), c.accepts_substitutes,"
+            " array_agg(l.line_no ORDER BY l.line_no), array_agg(i.sku ORDER BY l.line_no),"
+            " array_agg(l.qty ORDER BY l.line_no), array_agg(l.unit_price_minor ORDER BY l.line_no),"
+            " array_agg(l.item_id ORDER BY l.line_no)"
+            " FROM sales_orders o JOIN customers c ON c.id = o.customer_id"
+            " JOIN sales_order_lines l ON l.order_id = o.id AND NOT l.cancelled JOIN items i ON i.id = l.item_id"
+            " WHERE o.id = ANY(:ids) GROUP BY o.id, c.id ORDER BY o.id"
+        ),
+        {"ids": order_ids},
+    )
+    records = []
+    for (
+        id_,
+        number,
+        wh,
+        status,
+        rd,
+        created,
+        cur,
+        sc,
+        prio,
+        version,
+        code,
+        name,
+        tier,
+        limit,
+        ccur,
+        shelf,
+        pl,
+        subs,
+        nos,
+        skus,
+        qtys,
+        prices,
+        item_ids,
+    ) in rows:
+        customer = Customer(code, name, tier, Money(limit, ccur), str(pl), shelf, subs)
+        lines = tuple(order_line(n, s, q, p, cur) for n, s, q, p in zip(nos, skus, qtys, prices, strict=True))
+        order = SalesOrder(number, code, wh, OrderStatus(status), lines, rd, created, cur, sc, prio, version)
+        records.append(OrderRecord(int(id_), order, customer, dict(zip(nos, item_ids, strict=True))))
+    return records
+
+
+async def allocate_orders(
+    db: AsyncSession, principal: Principal, warehouse: str, order_ids: list[int], *, today: date
+) -> list[dict[str, Any]]:
+    """Allocate (or top up) these orders from one pool, priority customers first; emit the outcome."""
+    await lock_orders(db, order_ids)
+    records = [r for r in await load_records(db, order_ids) if r.order.status in orders.ALLOCATABLE]
+    if not records:
+        return []
+    base_items = await catalog.items_by_sku(db, sorted({line.sku for r in records for line in r.order.lines}))
+    substitutes = {s for ref in base_items.values() for s in ref.substitutes}
+    refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
+    item_ids = sorted({ref.id for ref in refs.values()})
+    await lock_items(db, warehouse, item_ids)
+    ledger = StockLedger(db, warehouse, principal.user_id, principal.device_id)
+    ledger.hold(await lock_item_balances(db, warehouse, item_ids))
+    decisions = allocate(
+        records,
+        items={sku: domain_item(ref) for sku, ref in refs.items()},
+        balances=ledger.held.values(),
+        existing=await existing_allocations(db, [r.id for r in records]),
+        today=today,
+    )
+    await write_decisions(db, ledger, decisions, user=principal.username)
+    await publish_atp(db, warehouse, item_ids, today=today)
+    await _order_events(db, [r.id for r in records])
+    return [{"order": r.order.id, "status": str(d.status), "reason": d.reason} for r, d in decisions]
+
+
+async def _order_events(db: AsyncSession, order_ids: list[int]) -> None:
+    for order_id in order_ids:
+        view = await load_view(db, order_id)
+        await emit(
+            db,
+            events.ORDER_STATUS_CHANGED,
+            warehouse=view["warehouse"],
+            entity="order",
+            entity_id=view["number"],
+            version=view["version"],
+            data=view,
+        )
+
+
+async def _order_id(db: AsyncSession, number: str) -> int:
+    order_id = await db.scalar(text("SELECT id FROM sales_orders WHERE number = :n"), {"n": number})
+    if order_id is None:
+        raise DomainError("order.not_found", f"No order {number}", status=404, order=number)
+    return int(order_id)
+
+
+async def release_allocations(
+    db: AsyncSession, principal: Principal, order_id: int, *, line_no: int | None = None
+) -> set[int]:
+    """Give back the stock an order (or one line) holds; returns the item ids touched. Caller locks the order."""
+    warehouse = await db.scalar(text("SELECT warehouse FROM sales_orders WHERE id = :id"), {"id": order_id})
+    rows = (
+        await db.execute(
+            text(
+                "SELECT a.id, a.balance_id, a.qty, b.item_id"
+                " FROM allocations a JOIN stock_balances b ON b.id = a.balance_id"
+                " WHERE a.order_id = :o AND (CAST(:n AS int) IS NULL OR a.line_no = :n)"
+            ),
+            {"o": order_id, "n": line_no},
+        )
+    ).all()
+    item_ids = {int(r.item_id) for r in rows} | set(await _order_item_ids(db, [order_id]))
+    await lock_items(db, str(warehouse), item_ids)
+    ledger = StockLedger(db, str(warehouse), principal.user_id, principal.device_id)
+    ledger.hold(await lock_balance_ids(db, [r.balance_id for r in rows]))
+    by_id = {b.id: b for b in ledger.held.values()}
+    origin = Origin(f"order:{order_id}", principal.username, str(principal.device_id) if principal.device_id else None)
+    for r in rows:
+        ledger.apply(stock.deallocate(by_id[r.balance_id].key, int(r.qty), origin=origin))
+    await ledger.flush()
+    await db.execute(text("DELETE FROM allocations WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]})
+    return item_ids
