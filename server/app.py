@@ -21,7 +21,10 @@ from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
 from server.routes.health import healthz, metrics, readyz
+from server.routes.inventory import InventoryController
+from server.routes.items import ItemController
 from server.routes.people import DeviceController, UserController
+from server.routes.sales import CustomerController, OrderController, PlanningController
 from server.routes.warehouses import WarehouseController
 from server.settings import Settings
 from server.transactions import TransactionMiddleware
@@ -60,6 +63,11 @@ def create_app(settings: Settings) -> Litestar:
             UserController,
             DeviceController,
             WarehouseController,
+            InventoryController,
+            ItemController,
+            CustomerController,
+            OrderController,
+            PlanningController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],

@@ -1,0 +1,106 @@
+"""Item master data in from the ERP: create or update an item with its units, GTINs and list prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, put
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import text
+
+from domain.errors import DomainError
+from domain.items import Item, UnitOfMeasure
+from scanners.gs1 import has_valid_check_digit
+from server.auth.principal import requires
+from server.deps import Db
+
+
+class Unit(msgspec.Struct, forbid_unknown_fields=True):
+    uom: str
+    factor: int
+    gtin: str | None = None
+
+
+class ItemData(msgspec.Struct, forbid_unknown_fields=True):
+    description: str
+    units: list[Unit]
+    lot_tracked: bool = False
+    shelf_life_days: int | None = None
+    item_class: str = "general"
+    substitutes: list[str] = msgspec.field(default_factory=list)
+    standard_cost: int = 0
+    currency: str = "EUR"
+    list_prices: dict[str, int] = msgspec.field(default_factory=dict)  # price list code -> unit price
+
+
+def _validate(sku: str, data: ItemData) -> None:
+    if not sku or len(sku) > 32:
+        raise DomainError("item.invalid_sku", "A SKU is 1 to 32 characters", status=422)
+    units = tuple(UnitOfMeasure(u.uom, u.factor) for u in data.units)
+    Item(
+        sku,
+        uoms=units,
+        lot_tracked=data.lot_tracked,
+        shelf_life_days=data.shelf_life_days,
+        substitutes=tuple(data.substitutes),
+    )
+    if "EA" not in {u.uom for u in data.units}:
+        raise DomainError("item.no_base_unit", "List the base unit EA (factor 1)", status=422)
+    for unit in data.units:
+        if unit.gtin is not None and not (len(unit.gtin) in (8, 12, 13, 14) and has_valid_check_digit(unit.gtin)):
+            raise DomainError("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", status=422, gtin=unit.gtin)
+
+
+class ItemController(Controller):
+    path = "/api/items"
+    tags = ["master data"]
+    guards = [requires("admin")]
+
+    @put("/{sku:str}", operation_id="putItem")
+    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db) -> dict[str, Any]:
+        """Create or replace an item (idempotent by SKU)."""
+        _validate(sku, data)
+        item_id = await db.scalar(
+            text(
+                "INSERT INTO items (sku, description, base_uom, item_class, lot_tracked, shelf_life_days, substitutes,"
+                " standard_cost_minor, currency) VALUES (:sku, :d, 'EA', :c, :lt, :sl, :subs, :cost, :cur)"
+                " ON CONFLICT (sku) DO UPDATE SET description = :d, item_class = :c, lot_tracked = :lt,"
+                " shelf_life_days = :sl, substitutes = :subs, standard_cost_minor = :cost, currency = :cur"
+                " RETURNING id"
+            ),
+            {
+                "sku": sku,
+                "d": data.description,
+                "c": data.item_class,
+                "lt": data.lot_tracked,
+                "sl": data.shelf_life_days,
+                "subs": data.substitutes,
+                "cost": data.standard_cost,
+                "cur": data.currency,
+            },
+        )
+        await db.execute(text("DELETE FROM item_uoms WHERE item_id = :i"), {"i": item_id})
+        for unit in data.units:
+            taken = await db.scalar(
+                text("SELECT i.sku FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE u.gtin = :g"),
+                {"g": unit.gtin},
+            )
+            if taken:
+                raise DomainError("item.gtin_taken", f"GTIN {unit.gtin} belongs to {taken}", gtin=unit.gtin)
+            await db.execute(
+                text("INSERT INTO item_uoms (item_id, uom, factor, gtin) VALUES (:i, :u, :f, :g)"),
+                {"i": item_id, "u": unit.uom, "f": unit.factor, "g": unit.gtin},
+            )
+        for code, price in data.list_prices.items():
+            found = await db.execute(
+                text(
+                    "INSERT INTO price_list_prices (price_list_id, item_id, unit_price_minor)"
+                    " SELECT id, :i, :p FROM price_lists WHERE code = :code"
+                    " ON CONFLICT (price_list_id, item_id) DO UPDATE SET unit_price_minor = :p RETURNING 1"
+                ),
+                {"i": item_id, "p": price, "code": code},
+            )
+            if found.first() is None:
+                raise DomainError("price_list.unknown", f"No price list {code}", status=422, price_list=code)
+        return {"sku": sku, "id": int(item_id or 0)}

@@ -1,0 +1,88 @@
+"""Customers as a rep sees them: priority, credit left, prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import DomainError
+from server.auth.tokens import Principal
+
+_CUSTOMERS = text(
+    "SELECT c.id, c.code, c.name, c.priority_tier, c.credit_limit_minor, c.currency, c.min_shelf_life_days,"
+    " c.accepts_substitutes, c.warehouse, pl.code AS price_list, c.sales_rep_id,"
+    " (SELECT coalesce(sum(o.total_minor), 0) FROM sales_orders o WHERE o.customer_id = c.id"
+    "  AND o.status IN ('draft', 'on_hold', 'allocated', 'partially_allocated', 'backordered', 'released',"
+    "  'picking', 'picked')) AS open_value"
+    " FROM customers c LEFT JOIN price_lists pl ON pl.id = c.price_list_id"
+    " WHERE (CAST(:rep AS bigint) IS NULL OR c.sales_rep_id = :rep) AND (CAST(:code AS text) IS NULL OR c.code = :code)"
+    " AND (CAST(:q AS text) IS NULL OR c.code ILIKE :like OR c.name ILIKE :like) ORDER BY c.code LIMIT :limit"
+)
+
+
+def sees_all_customers(principal: Principal) -> bool:
+    return bool(principal.roles & {"supervisor", "admin"})
+
+
+async def list_customers(
+    db: AsyncSession, principal: Principal, *, q: str | None = None, code: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The caller's customers (a rep's own accounts; everyone's for supervisors) with credit status."""
+    rep = None if sees_all_customers(principal) else principal.user_id
+    rows = await db.execute(
+        _CUSTOMERS, {"rep": rep, "code": code, "q": q, "like": f"%{q}%" if q else None, "limit": limit}
+    )
+    result = []
+    for r in rows:
+        if not principal.may_access(r.warehouse) and not sees_all_customers(principal):
+            continue
+        available = int(r.credit_limit_minor) - int(r.open_value)
+        result.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "priority_tier": r.priority_tier,
+                "warehouse": r.warehouse,
+                "price_list": r.price_list,
+                "min_shelf_life_days": r.min_shelf_life_days,
+                "accepts_substitutes": r.accepts_substitutes,
+                "credit": {
+                    "limit": int(r.credit_limit_minor),
+                    "open_orders": int(r.open_value),
+                    "available": available,
+                    "currency": r.currency,
+                    "status": "ok" if available > 0 else "exhausted",
+                },
+            }
+        )
+    return result
+
+
+async def get_customer(db: AsyncSession, principal: Principal, code: str) -> dict[str, Any]:
+    found = await list_customers(db, principal, code=code, limit=1)
+    if not found:
+        raise DomainError("customer.unknown", f"No customer {code} among your accounts", status=404, customer=code)
+    return found[0]
+
+
+async def customer_prices(db: AsyncSession, principal: Principal, code: str, skus: list[str]) -> list[dict[str, Any]]:
+    """Unit prices per base unit for the customer: their own agreed price, else their list's."""
+    customer = await get_customer(db, principal, code)
+    rows = await db.execute(
+        text(
+            "SELECT i.sku, coalesce(cp.unit_price_minor, lp.unit_price_minor), cp.unit_price_minor IS NOT NULL"
+            " FROM items i JOIN customers c ON c.code = :code"
+            " LEFT JOIN customer_prices cp ON cp.customer_id = c.id AND cp.item_id = i.id"
+            " LEFT JOIN price_list_prices lp ON lp.price_list_id = c.price_list_id AND lp.item_id = i.id"
+            " WHERE i.sku = ANY(:skus) ORDER BY i.sku"
+        ),
+        {"code": code, "skus": skus},
+    )
+    currency = customer["credit"]["currency"]
+    return [
+        {"sku": sku, "unit_price": {"amount": price, "currency": currency}, "agreed": agreed}
+        for sku, price, agreed in rows
+        if price is not None
+    ]
