@@ -182,8 +182,9 @@ async def _insert_order(
     await db.execute(
         text(
             "INSERT INTO sales_order_lines (order_id, line_no, item_id, qty, unit_price_minor, qty_allocated,"
-            " backordered, cancelled) SELECT :o, n, i, q, p, 0, q, false FROM unnest(CAST(:n AS int[]), CAST(:i AS bigint[]),"
-            " CAST(:q AS bigint[]), CAST(:p AS bigint[])) AS v(n, i, q, p)"
+            " backordered, cancelled) SELECT :o, n, i, q, p, 0, q, false"
+            " FROM unnest(CAST(:n AS int[]), CAST(:i AS bigint[]), CAST(:q AS bigint[]), CAST(:p AS bigint[]))"
+            " AS v(n, i, q, p)"
         ),
         {
             "o": order_id,

@@ -25,8 +25,8 @@ async def test_found_stock_raises_atp_and_writes_a_movement(client: Client, db: 
         reasons = (
             await session.execute(
                 text(
-                    "SELECT m.reason, m.delta_on_hand FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id"
-                    " JOIN items i ON i.id = b.item_id WHERE i.sku = :s"
+                    "SELECT m.reason, m.delta_on_hand FROM stock_movements m"
+                    " JOIN stock_balances b ON b.id = m.balance_id JOIN items i ON i.id = b.item_id WHERE i.sku = :s"
                 ),
                 {"s": sku},
             )
