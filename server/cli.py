@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -105,7 +106,12 @@ def _serve(settings: Settings, *, seed: bool) -> None:
     app = create_app(settings)
     _progress(f"serving on http://{settings.host}:{settings.port}")
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="info", access_log=False, ws="websockets"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=logging.getLevelName(logging.getLogger().level).lower(),
+        access_log=False,
+        ws="websockets",
     )
     uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM; the caller then stops the backends
 
@@ -160,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # SIGTERM before uvicorn takes over (during start-up) still unwinds and stops the backends.
     signal.signal(signal.SIGTERM, _interrupt)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    level = os.environ.get("FLOORSYNC_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=level, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
         with backends(settings) as resolved:

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from server.models import OutboxEvent
 
 # session.info key listing the warehouses whose streams this transaction fed, to wake their relays
 WAREHOUSES_TOUCHED = "outbox_warehouses"
+
+_INSERT = text(
+    "INSERT INTO outbox_events (event_id, warehouse, type, entity, entity_id, entity_version, data)"
+    " SELECT gen_random_uuid(), w, t, e, i, v, d FROM unnest(CAST(:w AS text[]), CAST(:t AS text[]),"
+    " CAST(:e AS text[]), CAST(:i AS text[]), CAST(:v AS bigint[]), CAST(:d AS jsonb[])) AS x(w, t, e, i, v, d)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event: past-tense type, the entity it is about, its new version and state."""
+
+    type: str
+    warehouse: str
+    entity: str
+    entity_id: str
+    version: int
+    data: dict[str, Any]
+
+
+async def emit_many(db: AsyncSession, events: list[Event]) -> None:
+    """Record events in the current transaction, in one statement."""
+    if not events:
+        return
+    await db.execute(
+        _INSERT,
+        {
+            "w": [e.warehouse for e in events],
+            "t": [e.type for e in events],
+            "e": [e.entity for e in events],
+            "i": [e.entity_id for e in events],
+            "v": [e.version for e in events],
+            "d": [json.dumps(e.data, separators=(",", ":")) for e in events],
+        },
+    )
+    db.info.setdefault(WAREHOUSES_TOUCHED, set()).update(e.warehouse for e in events)
 
 
 async def emit(
@@ -24,17 +60,7 @@ async def emit(
     data: dict[str, Any],
 ) -> None:
     """Record one event (past tense type, the entity's new state) in the current transaction."""
-    await db.execute(
-        insert(OutboxEvent).values(
-            warehouse=warehouse,
-            type=event_type,
-            entity=entity,
-            entity_id=entity_id,
-            entity_version=version,
-            data=data,
-        )
-    )
-    db.info.setdefault(WAREHOUSES_TOUCHED, set()).add(warehouse)
+    await emit_many(db, [Event(event_type, warehouse, entity, entity_id, version, data)])
 
 
 def touched_warehouses(db: AsyncSession) -> set[str]:

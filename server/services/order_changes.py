@@ -56,8 +56,8 @@ async def approve_hold(db: AsyncSession, principal: Principal, number: str) -> d
         {"u": principal.user_id, "t": datetime.now(UTC), "id": order_id},
     )
     today = await catalog.warehouse_today(db, warehouse)
-    await allocate_orders(db, principal, warehouse, [order_id], today=today)
-    return await load_view(db, order_id)
+    views = await allocate_orders(db, principal, warehouse, [order_id], today=today)
+    return views[order_id]
 
 
 async def cancel_order(db: AsyncSession, principal: Principal, number: str) -> dict[str, Any]:
@@ -151,5 +151,6 @@ async def reallocate(db: AsyncSession, principal: Principal, warehouse: str, run
     )
     order_ids = [int(r[0]) for r in rows]
     today = await catalog.warehouse_today(db, warehouse)
-    outcome = await allocate_orders(db, principal, warehouse, order_ids, today=today)
+    views = await allocate_orders(db, principal, warehouse, order_ids, today=today)
+    outcome = [{"order": v["number"], "status": v["status"], "reason": v["status_reason"]} for v in views.values()]
     return {"orders_considered": len(order_ids), "orders": outcome}

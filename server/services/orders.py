@@ -17,7 +17,7 @@ from domain.orders import OrderStatus, SalesOrder
 from domain.stock import Origin
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
-from server.outbox import emit
+from server.outbox import Event, emit_many
 from server.services import catalog
 from server.services.allocation import (
     OrderRecord,
@@ -145,10 +145,10 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
     await _insert_order(db, principal, order_id, customer_id, draft, {r.sku: r.id for r in refs.values()})
     if credit.approved:
-        await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
+        views = await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
     else:
-        await _hold(db, principal, order_id, draft, credit.reason, today=today)
-    return await load_view(db, order_id)
+        views = await _hold(db, principal, order_id, draft, credit.reason, today=today)
+    return views[order_id]
 
 
 async def _insert_order(
@@ -198,7 +198,7 @@ async def _insert_order(
 
 async def _hold(
     db: AsyncSession, principal: Principal, order_id: int, order: SalesOrder, reason: str, *, today: date
-) -> None:
+) -> dict[int, dict[str, Any]]:
     orders.transition(order.status, OrderStatus.ON_HOLD)
     await db.execute(
         text("UPDATE sales_orders SET status = 'on_hold', status_reason = :r, version = version + 1 WHERE id = :id"),
@@ -207,7 +207,7 @@ async def _hold(
     item_ids = await _order_item_ids(db, [order_id])
     await lock_items(db, order.warehouse, item_ids)
     await publish_atp(db, order.warehouse, item_ids, today=today)  # held demand still nets out of ATP
-    await _order_events(db, [order_id])
+    return await _order_events(db, [order_id])
 
 
 async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
@@ -268,12 +268,12 @@ async def load_records(db: AsyncSession, order_ids: list[int]) -> list[OrderReco
 
 async def allocate_orders(
     db: AsyncSession, principal: Principal, warehouse: str, order_ids: list[int], *, today: date
-) -> list[dict[str, Any]]:
+) -> dict[int, dict[str, Any]]:
     """Allocate (or top up) these orders from one pool, priority customers first; emit the outcome."""
     await lock_orders(db, order_ids)
     records = [r for r in await load_records(db, order_ids) if r.order.status in orders.ALLOCATABLE]
     if not records:
-        return []
+        return {}
     base_items = await catalog.items_by_sku(db, sorted({line.sku for r in records for line in r.order.lines}))
     substitutes = {s for ref in base_items.values() for s in ref.substitutes}
     refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
@@ -290,22 +290,20 @@ async def allocate_orders(
     )
     await write_decisions(db, ledger, decisions, user=principal.username)
     await publish_atp(db, warehouse, item_ids, today=today)
-    await _order_events(db, [r.id for r in records])
-    return [{"order": r.order.id, "status": str(d.status), "reason": d.reason} for r, d in decisions]
+    return await _order_events(db, [r.id for r in records])
 
 
-async def _order_events(db: AsyncSession, order_ids: list[int]) -> None:
-    for order_id in order_ids:
-        view = await load_view(db, order_id)
-        await emit(
-            db,
-            events.ORDER_STATUS_CHANGED,
-            warehouse=view["warehouse"],
-            entity="order",
-            entity_id=view["number"],
-            version=view["version"],
-            data=view,
-        )
+async def _order_events(db: AsyncSession, order_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Emit each order's new state; returns the views, which callers answer with."""
+    views = {order_id: await load_view(db, order_id) for order_id in order_ids}
+    await emit_many(
+        db,
+        [
+            Event(events.ORDER_STATUS_CHANGED, v["warehouse"], "order", v["number"], v["version"], v)
+            for v in views.values()
+        ],
+    )
+    return views
 
 
 async def _order_id(db: AsyncSession, number: str) -> int:

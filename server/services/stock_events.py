@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.atp import Atp
-from server.outbox import emit
+from server.outbox import Event, emit_many
 from server.services.atp import atp_for_items, skus
 
 
@@ -28,14 +28,18 @@ async def publish_atp(db: AsyncSession, warehouse: str, item_ids: Iterable[int],
         ),
         {"wh": warehouse, "ids": ids},
     )
-    for item_id, version in versions:
-        await emit(
-            db,
-            events.STOCK_CHANGED,
-            warehouse=warehouse,
-            entity="atp",
-            entity_id=names[item_id],
-            version=int(version),
-            data={"sku": names[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
-        )
+    await emit_many(
+        db,
+        [
+            Event(
+                events.STOCK_CHANGED,
+                warehouse,
+                "atp",
+                names[item_id],
+                int(version),
+                {"sku": names[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
+            )
+            for item_id, version in versions
+        ],
+    )
     return atps

@@ -1,0 +1,151 @@
+"""Allocated order lines per second through the HTTP API, with 1 and with 8 concurrent allocators.
+
+Each order has ``--lines`` lines over a wide catalogue. A last phase has 8 allocators race with
+one-unit orders for a scarce item; ``oversold`` counts units allocated beyond what was on hand
+(must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from load_tests.harness import Backends, backends, login_headers, server
+
+SCARCE = "SKU-10500"
+SCARCE_UNITS = 500
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lines", type=int, default=20, help="lines per order")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each phase")
+    parser.add_argument("--items", type=int, default=400, help="items the orders draw from")
+
+
+async def _arrange(found: Backends, base: str, items: int) -> None:
+    """Stock for the catalogue (through the API) and customers that will not hit a credit hold."""
+    sup = login_headers(base, "super1", "floorsync-super")
+    async with httpx.AsyncClient(base_url=base, headers=sup, timeout=30) as http:
+        for n in range(1, items + 1):
+            body = {
+                "location": f"WH1-R0{1 + n % 6}-{1 + n % 10:02d}-{2 + n % 3}",
+                "sku": f"SKU-{10000 + n}",
+                "delta": 1_000_000,
+                "reason": "adjust.found",
+                "lot": "BENCH" if n % 7 == 0 else "",
+            }
+            await _adjust(http, body, n)
+        await _adjust(
+            http,
+            {
+                "location": "WH1-R06-10-4",
+                "sku": SCARCE,
+                "delta": SCARCE_UNITS,
+                "reason": "adjust.found",
+                "lot": "BENCH" if 500 % 7 == 0 else "",
+            },
+            500,
+        )
+    dsn = make_url(found.database_url).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(dsn)
+    try:  # arranging, not measuring: the demo customers' credit limits are far below a benchmark's volume
+        await conn.execute("UPDATE customers SET credit_limit_minor = 1000000000000")
+        await conn.execute("UPDATE items SET shelf_life_days = 3650 WHERE lot_tracked")
+    finally:
+        await conn.close()
+
+
+async def _adjust(http: httpx.AsyncClient, body: dict[str, Any], n: int) -> None:
+    lot_tracked = body["lot"] != ""
+    response = await http.post("/api/warehouses/WH1/stock/adjustments", json=body)
+    if response.status_code == 422 and response.json()["code"] in ("stock.lot_required", "stock.lot_not_tracked"):
+        body = body | {"lot": "" if lot_tracked else "BENCH", "expires_on": "2036-01-01"}
+        response = await http.post("/api/warehouses/WH1/stock/adjustments", json=body)
+    response.raise_for_status()
+
+
+async def _phase(
+    base: str, *, allocators: int, seconds: float, lines: int, items: int, seed: int, scarce: bool = False
+) -> dict[str, Any]:
+    rep = login_headers(base, "rep1", "floorsync-rep")
+    deadline = time.perf_counter() + seconds
+    counts = {"orders": 0, "lines": 0, "allocated_lines": 0, "errors": 0}
+
+    async def allocator(n: int) -> None:
+        rng = random.Random(seed * 100 + n)
+        async with httpx.AsyncClient(base_url=base, headers=rep, timeout=60) as http:
+            while time.perf_counter() < deadline:
+                skus = rng.sample(range(1, items + 1), lines)
+                body = {
+                    "customer": f"CUST-{rng.randint(1, 40):03d}",
+                    "warehouse": "WH1",
+                    "lines": [{"sku": f"SKU-{10000 + s}", "qty": rng.randint(1, 5)} for s in skus]
+                    + [{"sku": SCARCE, "qty": 1}],
+                }
+                response = await http.post("/api/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+                if response.status_code != 201:
+                    counts["errors"] += 1
+                    continue
+                order = response.json()
+                counts["orders"] += 1
+                counts["lines"] += len(order["lines"])
+                counts["allocated_lines"] += sum(1 for line in order["lines"] if line["allocated"] == line["qty"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(allocator(n) for n in range(allocators)))
+    elapsed = time.perf_counter() - started
+    return counts | {"seconds": round(elapsed, 2), "lines_per_s": round(counts["allocated_lines"] / elapsed, 1)}
+
+
+async def _oversold(found: Backends) -> int:
+    dsn = make_url(found.database_url).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT coalesce(sum(greatest(a.qty - b.on_hand, 0)), 0) FROM stock_balances b"
+                " JOIN (SELECT balance_id, sum(qty) AS qty FROM allocations GROUP BY balance_id) a"
+                " ON a.balance_id = b.id"
+            )
+            + await conn.fetchval("SELECT count(*) FROM stock_balances WHERE allocated > on_hand")
+        )
+    finally:
+        await conn.close()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    with backends() as found, server(found) as srv:
+        asyncio.run(_arrange(found, srv.url, args.items))
+        one = asyncio.run(
+            _phase(srv.url, allocators=1, seconds=args.seconds, lines=args.lines, items=args.items, seed=1)
+        )
+        eight = asyncio.run(
+            _phase(srv.url, allocators=8, seconds=args.seconds, lines=args.lines, items=args.items, seed=8)
+        )
+        # the race: 8 allocators, one-unit orders of an item with far less stock than demand
+        race = asyncio.run(
+            _phase(srv.url, allocators=8, seconds=args.seconds / 2, lines=1, items=args.items, seed=9, scarce=True)
+        )
+        oversold = asyncio.run(_oversold(found))
+    return {
+        "scenario": "allocation",
+        "lines_per_order": args.lines,
+        "allocation_lines_per_s_1": one["lines_per_s"],
+        "allocation_lines_per_s_8": eight["lines_per_s"],
+        "orders_1": one["orders"],
+        "orders_8": eight["orders"],
+        "errors": one["errors"] + eight["errors"] + race["errors"],
+        "race_orders": race["orders"],
+        "race_allocated_units": min(race["allocated_lines"], SCARCE_UNITS),
+        "race_units_on_hand": SCARCE_UNITS,
+        "oversold": oversold,
+        "server_processes": 1,
+    }

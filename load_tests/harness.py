@@ -1,0 +1,152 @@
+"""What every benchmark needs: real backends with a fresh database, and real server processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[1]
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+MACHINE_REDIS = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class Backends:
+    database_url: str
+    redis_url: str
+    namespace: str
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _reachable(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+def _psql(admin_url: str, sql: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(make_url(admin_url).set(drivername="postgresql").render_as_string(False))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@contextlib.contextmanager
+def backends() -> Iterator[Backends]:
+    """FLOORSYNC_DATABASE_URL/REDIS_URL if set, else the machine's services, else embedded ones;
+    always a fresh database, dropped afterwards."""
+    admin = os.environ.get("FLOORSYNC_DATABASE_URL")
+    redis_url = os.environ.get("FLOORSYNC_REDIS_URL")
+    with contextlib.ExitStack() as stack:
+        want_pg = admin is None and not _reachable(5432)
+        want_redis = redis_url is None and not _reachable(6379)
+        if want_pg or want_redis:
+            from server.embedded import embedded_backends
+
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fs-bench-")))
+            started = stack.enter_context(embedded_backends(folder, postgres=want_pg, redis=want_redis))
+            admin = admin or started.get("database_url")
+            redis_url = redis_url or started.get("redis_url")
+        admin = admin or MACHINE_POSTGRES
+        name = f"fs_bench_{secrets.token_hex(4)}"
+        _psql(admin, f'CREATE DATABASE "{name}"')
+        try:
+            yield Backends(
+                make_url(admin).set(database=name).render_as_string(hide_password=False),
+                redis_url or MACHINE_REDIS,
+                f"fs-bench-{name}",
+            )
+        finally:
+            _psql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    @property
+    def rss_mb(self) -> float:
+        return psutil.Process(self.process.pid).memory_info().rss / 2**20
+
+
+@contextlib.contextmanager
+def server(found: Backends, *, command: str = "demo", env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A real ``floorsync`` process on a free port; stopped with SIGTERM afterwards."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
+    environment.update(
+        FLOORSYNC_DATABASE_URL=found.database_url,
+        FLOORSYNC_REDIS_URL=found.redis_url,
+        FLOORSYNC_REDIS_NAMESPACE=found.namespace,
+        FLOORSYNC_SECRET_KEY="bench-" + "k" * 48,
+        FLOORSYNC_PORT=str(port),
+        FLOORSYNC_LOG_LEVEL="warning",
+        **(env or {}),
+    )
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", command], env=environment, cwd=REPO, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError("server exited:\n" + log.read().decode()[-3000:])
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not become ready")
+                time.sleep(0.1)
+            yield Server(process, url)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def login_headers(base: str, username: str, password: str) -> dict[str, str]:
+    """Bearer headers for a demo user."""
+    response = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": password}, timeout=10)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
