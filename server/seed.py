@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +21,10 @@ from server.models import (
     Item,
     ItemUom,
     Location,
+    Lot,
     PriceList,
     PriceListPrice,
+    StockBalance,
     User,
     Warehouse,
 )
@@ -211,6 +214,8 @@ async def seed_demo(settings: Settings, *, progress: Callable[[str], None] = lam
             await _seed_users(db)
             await _seed_customers(db, rng, lists, ids)
             progress("customers, prices and users in place")
+            await _seed_stock(db, rng)
+            progress("opening stock in place")
         async with make_sessionmaker(engine)() as db:
             return {
                 name: int(await db.scalar(select(func.count()).select_from(model)) or 0)
@@ -278,6 +283,67 @@ async def _seed_customers(db: AsyncSession, rng: random.Random, lists: dict[str,
             for n in range(1, 6)
             for k in range(1, 11)
         ],
+    )
+
+
+async def _seed_stock(db: AsyncSession, rng: random.Random) -> None:
+    """Opening stock: every pick face holds its item; reserve bins hold more, lot-tracked with expiry.
+
+    Each balance comes with the receipt movement that explains it, so balances equal their ledger.
+    """
+    if await db.scalar(select(func.count()).select_from(StockBalance)):
+        return
+    faces = (
+        await db.execute(
+            select(Location.id, Location.warehouse, Location.item_id)
+            .where(Location.kind == "pick_face", Location.item_id.is_not(None))
+            .order_by(Location.id)
+        )
+    ).all()
+    reserve = (
+        await db.execute(
+            select(Location.id, Location.warehouse).where(Location.kind == "storage").order_by(Location.id)
+        )
+    ).all()
+    items = (await db.execute(select(Item.id, Item.lot_tracked, Item.shelf_life_days).order_by(Item.id))).all()
+    opening = date(2026, 11, 1)
+    rows: list[dict[str, Any]] = []
+    lots: list[dict[str, Any]] = []
+
+    def stock(warehouse: str, location_id: int, item_id: int, qty: int, lot_tracked: bool, shelf: int | None) -> None:
+        lot = ""
+        if lot_tracked:
+            lot = f"L{opening:%y%m}{item_id:04d}{rng.randint(0, 9)}"
+            expires = opening + timedelta(days=shelf or 180)
+            lots.append(dict(item_id=item_id, code=lot, expires_on=expires))
+        rows.append(
+            dict(
+                warehouse=warehouse,
+                location_id=location_id,
+                item_id=item_id,
+                lot=lot,
+                status="available",
+                on_hand=qty,
+                allocated=0,
+                version=1,
+                received_on=opening,
+            )
+        )
+
+    facts = {item_id: (lot_tracked, shelf) for item_id, lot_tracked, shelf in items}
+    for location_id, warehouse, item_id in faces:
+        stock(warehouse, location_id, int(item_id), rng.randrange(40, 200, 10), *facts[int(item_id)])
+    for n, (location_id, warehouse) in enumerate(reserve):
+        if n % 3 == 0:  # two bins in three stay empty for putaway
+            item_id = items[(n * 7) % len(items)][0]
+            stock(warehouse, location_id, item_id, rng.randrange(100, 1000, 50), *facts[item_id])
+    await _insert(db, Lot, lots)
+    await _insert(db, StockBalance, rows)
+    await db.execute(
+        text(
+            "INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document)"
+            " SELECT id, on_hand, 0, 'receipt', 'opening-stock' FROM stock_balances"
+        )
     )
 
 
