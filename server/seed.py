@@ -331,8 +331,9 @@ async def _seed_stock(db: AsyncSession, rng: random.Random) -> None:
         )
 
     facts = {item_id: (lot_tracked, shelf) for item_id, lot_tracked, shelf in items}
-    for location_id, warehouse, item_id in faces:
-        stock(warehouse, location_id, int(item_id), rng.randrange(40, 200, 10), *facts[int(item_id)])
+    for location_id, warehouse, face_item in faces:
+        assert face_item is not None  # the query keeps assigned pick faces only
+        stock(warehouse, location_id, face_item, rng.randrange(40, 200, 10), *facts[face_item])
     for n, (location_id, warehouse) in enumerate(reserve):
         if n % 3 == 0:  # two bins in three stay empty for putaway
             item_id = items[(n * 7) % len(items)][0]
