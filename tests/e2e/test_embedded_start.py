@@ -40,6 +40,14 @@ async def _ready(port: int) -> bool:
         return False
 
 
+async def _admin_logs_in(port: int) -> bool:
+    async with httpx.AsyncClient() as http:
+        login = await http.post(
+            f"http://127.0.0.1:{port}/api/auth/login", json={"username": "admin", "password": "floorsync-admin"}
+        )
+    return login.status_code == 200
+
+
 @pytest.mark.e2e
 async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_path: Path) -> None:
     data_dir = tmp_path / "fs"
@@ -54,12 +62,7 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
         assert second.returncode == 2
         assert b"in use by another Floorsync server" in out
 
-        async with httpx.AsyncClient() as http:
-            login = await http.post(
-                f"http://127.0.0.1:{port}/api/auth/login",
-                json={"username": "admin", "password": "floorsync-admin"},
-            )
-        assert login.status_code == 200
+        assert await _admin_logs_in(port)
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
@@ -72,12 +75,7 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
     server = floorsync("serve", env=_env(data_dir, port), cwd=REPO)
     try:
         await wait_until(lambda: _ready(port), timeout_s=120, what="warm restart")
-        async with httpx.AsyncClient() as http:
-            login = await http.post(
-                f"http://127.0.0.1:{port}/api/auth/login",
-                json={"username": "admin", "password": "floorsync-admin"},
-            )
-        assert login.status_code == 200
+        assert await _admin_logs_in(port)
     finally:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=60)

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.conftest import auth_headers, new_key
+from tests.conftest import auth_headers, bearer, login, new_key
 from tests.stock_helpers import add_stock, assert_inventory_invariants, atp, new_item, place
 
 Client = AsyncTestClient[Litestar]
@@ -254,16 +254,11 @@ async def test_a_rep_cannot_order_for_another_reps_customer(client: Client) -> N
         },
     )
     assert made.status_code in (201, 409)
-    other = await auth_headers_for(client, "rep-other", "other-rep-pass")
+    other = bearer(await login(client, "rep-other", "other-rep-pass"))
     response = await place(client, other, "CUST-020", [("SKU-10001", 1)])
     assert response.status_code == 403
     assert response.json()["code"] == "customer.not_yours"
     assert (await client.get("/api/customers", headers=other)).json() == []
-
-
-async def auth_headers_for(client: Client, username: str, password: str) -> dict[str, str]:
-    response = await client.post("/api/auth/login", json={"username": username, "password": password})
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def test_bad_orders_are_refused_and_write_nothing(client: Client, db: Sessions) -> None:
