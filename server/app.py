@@ -20,13 +20,19 @@ from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
+from server.routes.device_sync import DeviceSyncController
 from server.routes.health import healthz, metrics, readyz
 from server.routes.inventory import InventoryController
 from server.routes.items import ItemController
 from server.routes.people import DeviceController, UserController
+from server.routes.realtime import RealtimeController, realtime_socket
+from server.routes.receiving import AsnController, ReceiptController
 from server.routes.sales import CustomerController, OrderController, PlanningController
+from server.routes.scans import ScanController
+from server.routes.tasks import TaskController, WaveController
 from server.routes.warehouses import WarehouseController
 from server.settings import Settings
+from server.streaming import realtime_lifespan
 from server.transactions import TransactionMiddleware
 
 log = logging.getLogger("floorsync")
@@ -68,11 +74,19 @@ def create_app(settings: Settings) -> Litestar:
             CustomerController,
             OrderController,
             PlanningController,
+            ScanController,
+            AsnController,
+            ReceiptController,
+            TaskController,
+            WaveController,
+            DeviceSyncController,
+            RealtimeController,
+            realtime_socket,
         ],
         dependencies=DEPENDENCIES,
         middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
+        lifespan=[lifespan, realtime_lifespan],
         openapi_config=OpenAPIConfig(
             title="Floorsync",
             version="0.1.0",

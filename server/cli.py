@@ -111,7 +111,8 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         port=settings.port,
         log_level=logging.getLevelName(logging.getLogger().level).lower(),
         access_log=False,
-        ws="websockets",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
     uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM; the caller then stops the backends
 

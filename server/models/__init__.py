@@ -2,7 +2,19 @@
 
 from server.models.base import Base
 from server.models.commands import IdempotencyKey, OutboxEvent
+from server.models.execution import (
+    Approval,
+    Asn,
+    AsnLine,
+    ExceptionRow,
+    Receipt,
+    ReceiptLine,
+    TaskRow,
+    Wave,
+    WaveOrder,
+)
 from server.models.inventory import Lot, StockBalance, StockMovement, WarehouseItem
+from server.models.ledger import Account, ItemValuation, JournalEntry, JournalLine
 from server.models.masterdata import (
     Customer,
     CustomerPrice,
@@ -18,7 +30,11 @@ from server.models.realtime import DeviceMutation, StreamState
 from server.models.sales import AllocationRow, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 
 __all__ = [
+    "Account",
     "AllocationRow",
+    "Approval",
+    "Asn",
+    "AsnLine",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -26,9 +42,13 @@ __all__ = [
     "CustomerPrice",
     "Device",
     "DeviceMutation",
+    "ExceptionRow",
     "IdempotencyKey",
     "Item",
     "ItemUom",
+    "ItemValuation",
+    "JournalEntry",
+    "JournalLine",
     "Location",
     "LoginFailure",
     "Lot",
@@ -38,13 +58,18 @@ __all__ = [
     "PriceListPrice",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "Receipt",
+    "ReceiptLine",
     "RefreshToken",
     "SalesOrder",
     "SalesOrderLine",
     "StockBalance",
     "StockMovement",
     "StreamState",
+    "TaskRow",
     "User",
     "Warehouse",
     "WarehouseItem",
+    "Wave",
+    "WaveOrder",
 ]

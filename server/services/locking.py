@@ -1,8 +1,11 @@
 """The one place rows are locked, always in the same order, so writers never deadlock.
 
-Global lock order: customer (one per command) -> sales orders (by id) -> warehouse items (by item
-id) -> stock balances (by id).
-A command takes each kind at most once, in that order.
+Global lock order: receipt (one per command) -> tasks (by id) -> customer (one per command) ->
+sales orders (by id) -> warehouse items (by item id) -> stock balances (by id) -> item valuations
+(by item id).
+A command takes each kind at most once, in that order. Documents of the floor (receipts, tasks)
+come first because a scan starts from them and then reaches into orders and stock; valuations come
+last because only postings, written after the stock has moved, touch them.
 """
 
 from __future__ import annotations
@@ -129,3 +132,36 @@ async def lock_balance_ids(db: AsyncSession, balance_ids: Iterable[int]) -> list
         text(f"SELECT {_BALANCE_COLUMNS} WHERE b.id = ANY(:ids) ORDER BY b.id FOR UPDATE OF b"), {"ids": ids}
     )
     return [_locked(r) for r in rows]
+
+
+async def lock_receipt(db: AsyncSession, receipt_id: int) -> None:
+    """Serialise the confirmations of one receipt (two receivers on one ASN)."""
+    await db.execute(text("SELECT id FROM receipts WHERE id = :id FOR UPDATE"), {"id": receipt_id})
+
+
+async def lock_tasks(db: AsyncSession, task_ids: Iterable[int]) -> None:
+    """Lock tasks in id order (a scan, a claim of a cluster, a supervisor's reassignment)."""
+    ids = sorted(set(task_ids))
+    if ids:
+        await db.execute(text("SELECT id FROM tasks WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": ids})
+
+
+async def lock_valuations(db: AsyncSession, warehouse: str, item_ids: Iterable[int], *, currency: str) -> None:
+    """Lock the items' moving-average valuation rows (creating missing ones at zero), in item order."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return
+    await db.execute(
+        text(
+            "INSERT INTO item_valuations (warehouse, item_id, currency, qty, value, version)"
+            " SELECT :wh, i, :cur, 0, 0, 0 FROM unnest(CAST(:ids AS bigint[])) AS i ORDER BY i ON CONFLICT DO NOTHING"
+        ),
+        {"wh": warehouse, "ids": ids, "cur": currency},
+    )
+    await db.execute(
+        text(
+            "SELECT item_id FROM item_valuations WHERE warehouse = :wh AND item_id = ANY(:ids) ORDER BY item_id"
+            " FOR UPDATE"
+        ),
+        {"wh": warehouse, "ids": ids},
+    )

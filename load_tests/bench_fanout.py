@@ -1,0 +1,101 @@
+"""Commit-to-delivery latency over real WebSockets: N clients follow a warehouse board while commands
+commit E events at R per second through the normal HTTP command path.
+
+    python -m load_tests.bench fanout --clients 1000 --rate 200 --events 2000 --json
+
+Latency is measured per delivered event from the event's ``occurred_at`` (its transaction's start in
+PostgreSQL, same clock) to its arrival at the client, so it includes the command's own transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import time
+from typing import Any
+
+import httpx
+
+from load_tests.harness import backends, login_headers, percentile, server
+from load_tests.ws_clients import Client, connect_all, raise_fd_limit, tickets
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=200.0, help="events committed per second")
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--drain-s", type=float, default=30.0, help="how long to wait for stragglers")
+
+
+async def _produce(http: httpx.AsyncClient, events: int, rate: float) -> float:
+    """Commit ``events`` location.create commands at ``rate`` per second; returns the achieved rate."""
+    prefix = "B" + secrets.token_hex(3).upper()
+    gate = asyncio.Semaphore(64)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def one(n: int) -> None:
+        async with gate:
+            response = await http.post(
+                "/api/warehouses/WH1/locations",
+                json={"code": f"{prefix}-{n}", "zone": "BENCH", "kind": "storage"},
+                headers={"Idempotency-Key": f"{prefix}-{n}"},
+            )
+            response.raise_for_status()
+
+    tasks = []
+    for n in range(events):
+        delay = started + n / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    return events / max(loop.time() - started, 1e-9)
+
+
+async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
+    ws_base = base.replace("http", "ws", 1)
+    headers = login_headers(base, "super1", "floorsync-super")
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as http:
+        position = (await http.get("/api/realtime/warehouses/WH1/position")).json()
+        rss_before = rss()
+        clients = [Client(ws_base, "board:WH1") for _ in range(args.clients)]
+        connect_started = time.perf_counter()
+        await connect_all(clients, await tickets(http, args.clients), position)
+        connect_s = time.perf_counter() - connect_started
+        await asyncio.sleep(2)  # let the server settle before reading its idle footprint
+        rss_idle = rss()
+        achieved = await _produce(http, args.events, args.rate)
+        deadline = time.monotonic() + args.drain_s
+        while time.monotonic() < deadline and any(len(c.seqs) < args.events for c in clients):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        rss_end = rss()
+    delivered = sum(len(c.seqs) for c in clients)
+    latencies = [value for c in clients for value in c.latencies_ms]
+    for client in clients:
+        await client.stop()
+    return {
+        "clients": args.clients,
+        "events": args.events,
+        "rate": args.rate,
+        "achieved_rate": round(achieved, 1),
+        "delivered": delivered,
+        "lost": args.clients * args.events - delivered,
+        "duplicates": sum(c.duplicates for c in clients),
+        "resets": sum(c.resets for c in clients),
+        "lat_p50_ms": round(percentile(latencies, 50), 1),
+        "lat_p99_ms": round(percentile(latencies, 99), 1),
+        "lat_max_ms": round(max(latencies, default=0.0), 1),
+        "connect_all_s": round(connect_s, 2),
+        "server_rss_mb": round(rss_end, 1),
+        "server_rss_idle_mb": round(rss_idle, 1),
+        "rss_per_conn_kb": round((rss_idle - rss_before) * 1024 / max(args.clients, 1), 1),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    raise_fd_limit()
+    with backends() as found, server(found) as srv:
+        return asyncio.run(_run(srv.url, args, lambda: srv.rss_mb))

@@ -1,0 +1,123 @@
+"""Who is online in a warehouse, on which device, across every instance (kept in Redis, best effort)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from realtime.keys import Keys
+from realtime.topics import Viewer
+
+log = logging.getLogger("floorsync.presence")
+
+TTL_S = 60  # an instance that dies stops refreshing; its entries vanish within this
+
+
+class Presence:
+    """This instance's share of presence, plus a listener that reports changes from any instance."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        instance: str,
+        on_change: Callable[[str, list[dict[str, Any]]], None],
+        *,
+        debounce_s: float = 0.2,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.instance = instance
+        self.on_change = on_change
+        self.debounce_s = debounce_s
+        self._dirty: set[str] = set()
+        self._flush_task: asyncio.Task[None] | None = None
+
+    async def join(self, connection_id: int, viewer: Viewer, warehouse: str) -> None:
+        """Mark a connection online in a warehouse."""
+        member = {
+            "user_id": viewer.user_id,
+            "username": viewer.username,
+            "device_id": viewer.device_id,
+            "roles": sorted(viewer.roles),
+        }
+        key = self.keys.presence(warehouse, self.instance)
+        await self._quietly(self._write, key, {str(connection_id): msgspec.json.encode(member)}, warehouse)
+
+    async def leave(self, connection_id: int, warehouses: set[str]) -> None:
+        """Mark a connection gone from its warehouses."""
+        for warehouse in warehouses:
+            key = self.keys.presence(warehouse, self.instance)
+            await self._quietly(self._remove, key, str(connection_id), warehouse)
+
+    async def refresh(self, warehouses: set[str]) -> None:
+        """Keep this instance's entries alive (called periodically)."""
+        with contextlib.suppress(RedisError, OSError):
+            pipe = self.redis.pipeline(transaction=False)
+            for warehouse in warehouses:
+                pipe.expire(self.keys.presence(warehouse, self.instance), TTL_S)
+            await pipe.execute()
+
+    async def online(self, warehouse: str) -> list[dict[str, Any]]:
+        """Everyone online in the warehouse: one entry per user and device, with a connection count."""
+        found: dict[tuple[int, str | None], dict[str, Any]] = {}
+        async for key in self.redis.scan_iter(match=self.keys.presence_pattern(warehouse), count=200):
+            for raw in (await self.redis.hgetall(key)).values():
+                member = msgspec.json.decode(raw)
+                slot = found.setdefault((member["user_id"], member["device_id"]), {**member, "connections": 0})
+                slot["connections"] += 1
+        return sorted(found.values(), key=lambda m: (m["username"], m["device_id"] or ""))
+
+    async def listen(self) -> None:
+        """Report presence changes published by any instance (run as a task)."""
+        delay = 0.1
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.keys.presence_channel)
+                    delay = 0.1
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._mark(message["data"].decode())
+            except (RedisError, OSError) as exc:
+                log.info("presence listener: Redis unavailable (%s)", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _mark(self, warehouse: str) -> None:
+        self._dirty.add(warehouse)
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(self.debounce_s)  # coalesce a burst of joins into one update per warehouse
+        dirty, self._dirty = self._dirty, set()
+        for warehouse in dirty:
+            with contextlib.suppress(RedisError, OSError):
+                self.on_change(warehouse, await self.online(warehouse))
+
+    async def _write(self, key: str, mapping: dict[str, bytes], warehouse: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+        pipe.expire(key, TTL_S)
+        pipe.publish(self.keys.presence_channel, warehouse)
+        await pipe.execute()
+
+    async def _remove(self, key: str, field: str, warehouse: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hdel(key, field)
+        pipe.publish(self.keys.presence_channel, warehouse)
+        await pipe.execute()
+
+    async def _quietly(self, action: Callable[..., Any], *args: Any) -> None:
+        try:
+            await action(*args)
+        except (RedisError, OSError) as exc:
+            log.info("presence not updated: Redis unavailable (%s)", exc)

@@ -1,0 +1,99 @@
+"""Topics a socket may subscribe to, who may, and which events each one carries."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from realtime.envelope import Envelope
+
+SUPERVISORS = frozenset({"supervisor", "admin"})
+ORDER_WATCHERS = frozenset({"sales_rep", "supervisor", "admin"})
+BOARD_PREFIXES = ("task.", "wave.", "exception.", "location.")
+MAX_SKUS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who holds the socket (from the ticket): enough to check topics, nothing more."""
+
+    user_id: int
+    username: str
+    roles: frozenset[str]
+    warehouses: frozenset[str]
+    device_id: str | None = None
+    session_id: str | None = None
+
+    def may_access(self, warehouse: str) -> bool:
+        return "admin" in self.roles or warehouse in self.warehouses
+
+
+class TopicError(Exception):
+    """A subscribe the server refuses; ``code`` is stable, the message says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A parsed, authorised subscription target. ``key`` groups subscribers that see the same events,
+    so each batch is filtered and framed once per key, not once per socket."""
+
+    name: str
+    kind: str
+    warehouse: str
+    user_id: int | None = None  # my-tasks, or orders of one sales rep
+    skus: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> Hashable:
+        return (self.name, self.user_id, self.skus)
+
+    def matches(self, event: Envelope) -> bool:
+        """Does this topic carry the event?"""
+        kind, etype, data = self.kind, event.type, event.data
+        if kind == "board":
+            return etype.startswith(BOARD_PREFIXES)
+        if kind == "exceptions":
+            return etype.startswith("exception.")
+        if kind == "my-tasks":
+            return etype.startswith("task.") and self.user_id in (
+                data.get("assigned_to"),
+                data.get("previous_assigned_to"),
+            )
+        if kind == "atp":
+            return etype == "stock.changed" and data.get("sku") in self.skus
+        if kind == "orders":
+            return etype == "order.status_changed" and (
+                self.user_id is None or data.get("sales_rep_id") == self.user_id
+            )
+        return False
+
+
+def parse_topic(name: str, viewer: Viewer, *, skus: list[str] | None = None) -> Topic:
+    """The topic ``name`` (``kind:warehouse``) if ``viewer`` may subscribe to it; else TopicError."""
+    kind, _, warehouse = name.partition(":")
+    if not warehouse or kind not in ("board", "my-tasks", "atp", "orders", "exceptions"):
+        raise TopicError(
+            "topic.unknown", f"No topic {name!r}; use board, my-tasks, atp, orders or exceptions, then :WAREHOUSE."
+        )
+    if not viewer.may_access(warehouse):
+        raise TopicError("auth.wrong_warehouse", f"You are not assigned to warehouse {warehouse}.")
+    if kind in ("board", "exceptions") and not viewer.roles & SUPERVISORS:
+        raise TopicError("auth.forbidden", f"The {kind} topic is for supervisors.")
+    if kind == "my-tasks":
+        return Topic(name, kind, warehouse, user_id=viewer.user_id)
+    if kind == "atp":
+        wanted = frozenset(skus or ())
+        if not wanted or len(wanted) > MAX_SKUS or not all(isinstance(s, str) for s in wanted):
+            raise TopicError("topic.invalid_skus", f"An atp subscription names 1 to {MAX_SKUS} SKUs in 'skus'.")
+        return Topic(name, kind, warehouse, skus=wanted)
+    if kind == "orders":
+        if not viewer.roles & ORDER_WATCHERS:
+            raise TopicError("auth.forbidden", "Order status is for sales reps and supervisors.")
+        sees_all = bool(viewer.roles & SUPERVISORS)
+        return Topic(name, kind, warehouse, user_id=None if sees_all else viewer.user_id)
+    return Topic(name, kind, warehouse)

@@ -1,0 +1,76 @@
+"""ASNs from integrations, and receiving at the dock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import text
+
+from domain.errors import DomainError
+from server.auth.principal import requires
+from server.deps import Caller, Db
+from server.mutations import register
+from server.services.asns import NewAsn, create_asn
+from server.services.floor_mutations import ReceiptLine, receipt_line
+from server.services.receipt_close import close_receipt
+from server.services.receipt_views import receipt_view
+from server.services.receiving import ConfirmReceipt, StartReceipt, confirm_receipt, start_receipt
+
+RECEIVING = requires("receiver", "supervisor")
+
+
+class AsnController(Controller):
+    path = "/api/asns"
+    tags = ["receiving"]
+
+    @post("/", operation_id="createAsn", guards=[requires("supervisor")])
+    async def create(self, data: JSONBody[NewAsn], db: Db, principal: Caller) -> dict[str, Any]:
+        """Record an ASN: pallets by SSCC with their contents, and loose lines, against an open PO."""
+        return await create_asn(db, principal, data)
+
+
+class ReceiptController(Controller):
+    path = "/api/warehouses/{warehouse:str}/receipts"
+    tags = ["receiving"]
+    guards = [RECEIVING]
+
+    @post("/", operation_id="startReceipt")
+    async def start(
+        self, warehouse: FromPath[str], data: JSONBody[StartReceipt], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Start receiving by scanning the ASN or one of its SSCCs at a dock."""
+        return await start_receipt(db, principal, warehouse, data)
+
+    @get("/{receipt_id:int}", operation_id="getReceipt")
+    async def view(self, warehouse: FromPath[str], receipt_id: FromPath[int], db: Db) -> dict[str, Any]:
+        """The receipt: expected (hidden quantities when blind), received, pallets."""
+        found = await db.scalar(
+            text("SELECT id FROM receipts WHERE id = :id AND warehouse = :wh"), {"id": receipt_id, "wh": warehouse}
+        )
+        if found is None:
+            raise DomainError("receiving.not_found", f"No receipt {receipt_id} in {warehouse}", status=404)
+        return await receipt_view(db, receipt_id)
+
+    @post("/{receipt_id:int}/lines", operation_id="confirmReceiptLine")
+    async def confirm(
+        self,
+        warehouse: FromPath[str],
+        receipt_id: FromPath[int],
+        data: JSONBody[ConfirmReceipt],
+        db: Db,
+        principal: Caller,
+    ) -> dict[str, Any]:
+        """Confirm a whole pallet by SSCC, or a line by GTIN + lot + expiry + quantity (good and damaged)."""
+        return await confirm_receipt(db, principal, warehouse, receipt_id, data)
+
+    @post("/{receipt_id:int}/close", operation_id="closeReceipt")
+    async def close(
+        self, warehouse: FromPath[str], receipt_id: FromPath[int], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Close: variances become exceptions, dock stock gets putaway tasks."""
+        return await close_receipt(db, principal, warehouse, receipt_id)
+
+
+register("receipt.line", ReceiptLine, receipt_line)

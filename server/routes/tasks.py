@@ -1,0 +1,96 @@
+"""Floor tasks: next task for a worker, the guided scans of a task, and wave release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+
+from domain.errors import DomainError
+from domain.tasks import TaskKind
+from server.auth.principal import requires
+from server.deps import Caller, Db
+from server.mutations import register
+from server.services import tasks
+from server.services.floor_mutations import ConfirmPick, confirm_pick
+from server.services.picking import TaskScan, pick_prompt, scan_pick
+from server.services.putaway import putaway_prompt, scan_putaway
+from server.services.tasks import TaskRecord
+from server.services.waves import ReleaseWave, release_wave
+
+FLOOR = requires("picker", "receiver", "supervisor")
+
+
+class NextTask(msgspec.Struct, forbid_unknown_fields=True):
+    """Which work the worker does now (kinds) and where (zones; all zones when omitted)."""
+
+    kinds: list[str] = msgspec.field(default_factory=lambda: ["pick"])
+    zones: list[str] | None = None
+    wave: str | None = None
+
+
+def _prompt(record: TaskRecord) -> dict[str, Any]:
+    if record.task.kind is TaskKind.PICK:
+        return pick_prompt(record)
+    if record.task.kind is TaskKind.PUTAWAY:
+        return putaway_prompt(record)
+    return {"step": "count" if record.task.kind is TaskKind.COUNT else "none", "task_id": record.task.id}
+
+
+class TaskController(Controller):
+    path = "/api/warehouses/{warehouse:str}/tasks"
+    tags = ["tasks"]
+    guards = [FLOOR]
+
+    @post("/next", operation_id="claimNextTask", status_code=200)
+    async def next_task(
+        self, warehouse: FromPath[str], data: JSONBody[NextTask], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Claim the caller's next task (with its cluster trip); answers the first expected scan."""
+        trip = await tasks.claim_next(
+            db, principal.username, warehouse, kinds=data.kinds, zones=data.zones, wave=data.wave
+        )
+        if not trip:
+            return {"task": None, "prompt": None, "trip": []}
+        return {
+            "task": tasks.task_view(trip[0]),
+            "prompt": _prompt(trip[0]),
+            "trip": [tasks.task_view(r) for r in trip],
+        }
+
+    @get("/{task_id:int}", operation_id="getTask")
+    async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> dict[str, Any]:
+        """A task and the scan it waits for."""
+        found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
+        if not found:
+            raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404)
+        return {"task": tasks.task_view(found[0]), "prompt": _prompt(found[0])}
+
+    @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
+    async def scan(
+        self, warehouse: FromPath[str], task_id: FromPath[int], data: JSONBody[TaskScan], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """One guided scan on a task the caller holds; answers the next expected scan (or the outcome)."""
+        record = await tasks.load_locked(db, warehouse, task_id)
+        if record.task.kind is TaskKind.PICK:
+            return await scan_pick(db, principal, record, data)
+        if record.task.kind is TaskKind.PUTAWAY:
+            return await scan_putaway(db, principal, record, data)
+        raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
+
+
+class WaveController(Controller):
+    path = "/api/warehouses/{warehouse:str}/waves"
+    tags = ["tasks"]
+
+    @post("/", operation_id="releaseWave", guards=[requires("supervisor")])
+    async def release(
+        self, warehouse: FromPath[str], data: JSONBody[ReleaseWave], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Release allocated orders (filtered) as a wave of clustered, path-sequenced pick tasks."""
+        return await release_wave(db, principal, warehouse, data)
+
+
+register("pick.confirm", ConfirmPick, confirm_pick)

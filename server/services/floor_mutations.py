@@ -1,0 +1,66 @@
+"""Offline handheld intents for the floor, replayed through ``server.mutations`` exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import DomainError
+from server.auth.principal import ensure_warehouse
+from server.auth.tokens import Principal
+from server.services import tasks
+from server.services.picking import TaskScan, pick_prompt, scan_pick
+from server.services.receiving import ConfirmReceipt, confirm_receipt
+
+
+class ConfirmPick(msgspec.Struct, forbid_unknown_fields=True):
+    """A whole pick as one intent: the scans the picker made offline (location, item label, qty, tote)."""
+
+    warehouse: str
+    task: int
+    location: str
+    item: str
+    qty: int
+    tote: str | None = None
+
+
+class ReceiptLine(ConfirmReceipt, kw_only=True, forbid_unknown_fields=True):
+    """A receipt confirmation (pallet or line) made offline at the dock."""
+
+    warehouse: str
+    receipt_id: int
+
+
+def _require_role(principal: Principal, *roles: str) -> None:
+    if not principal.roles & {*roles, "admin"}:
+        raise DomainError("auth.forbidden", f"Needs one of: {', '.join(roles)}", status=403)
+
+
+async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick) -> dict[str, Any]:
+    """Feed the intent's scans to the guided flow from wherever the task stands; the rules are the same."""
+    _require_role(principal, "picker", "supervisor")
+    ensure_warehouse(principal, cmd.warehouse)
+    record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
+    answer: dict[str, Any] = {"task": tasks.task_view(record), "prompt": pick_prompt(record)}
+    steps = {
+        "location": TaskScan(scan=cmd.location),
+        "item": TaskScan(scan=cmd.item),
+        "quantity": TaskScan(qty=cmd.qty),
+        "tote": TaskScan(scan=cmd.tote),
+    }
+    for _ in steps:
+        step = pick_prompt(record)["step"]
+        if step not in steps:
+            break
+        answer = await scan_pick(db, principal, record, steps[step])
+    return answer
+
+
+async def receipt_line(db: AsyncSession, principal: Principal, cmd: ReceiptLine) -> dict[str, Any]:
+    """Confirm a pallet or a line of an open receipt."""
+    _require_role(principal, "receiver", "supervisor")
+    ensure_warehouse(principal, cmd.warehouse)
+    fields = {f: getattr(cmd, f) for f in ConfirmReceipt.__struct_fields__}
+    return await confirm_receipt(db, principal, cmd.warehouse, cmd.receipt_id, ConfirmReceipt(**fields))

@@ -1,0 +1,99 @@
+"""Postings: moving-average valuation per item and warehouse, and immutable journal entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import ledger
+from domain.ledger import EntryHeader, ItemValuation, JournalEntry, SourceDocument
+from server.services.locking import lock_valuations
+
+
+async def _valuation(db: AsyncSession, warehouse: str, item_id: int, sku: str) -> ItemValuation:
+    row = (
+        await db.execute(
+            text(
+                "SELECT currency, qty, value, last_unit_cost FROM item_valuations"
+                " WHERE warehouse = :wh AND item_id = :item"
+            ),
+            {"wh": warehouse, "item": item_id},
+        )
+    ).one()
+    return ItemValuation(sku, warehouse, row.currency, int(row.qty), int(row.value), row.last_unit_cost)
+
+
+async def _save_valuation(db: AsyncSession, item_id: int, val: ItemValuation) -> None:
+    await db.execute(
+        text(
+            "UPDATE item_valuations SET qty = :q, value = :v, last_unit_cost = :c, version = version + 1"
+            " WHERE warehouse = :wh AND item_id = :item"
+        ),
+        {"q": val.qty, "v": val.value, "c": val.last_unit_cost, "wh": val.warehouse, "item": item_id},
+    )
+
+
+async def write_entry(db: AsyncSession, entry: JournalEntry, *, warehouse: str, item_ids: dict[str, int]) -> None:
+    """Insert an entry and its lines; the domain has already refused it if it does not balance."""
+    await db.execute(
+        text(
+            "INSERT INTO journal_entries (id, warehouse, source_kind, source_id, posted_by, posted_at, memo, reverses)"
+            " VALUES (:id, :wh, :sk, :si, :by, :at, :memo, :rev)"
+        ),
+        {
+            "id": entry.id,
+            "wh": warehouse,
+            "sk": entry.header.source.kind,
+            "si": entry.header.source.id,
+            "by": entry.header.user,
+            "at": entry.header.posted_at,
+            "memo": entry.header.memo,
+            "rev": entry.reverses,
+        },
+    )
+    await db.execute(
+        text(
+            "INSERT INTO journal_lines (entry_id, account, debit, credit, currency, warehouse, item_id)"
+            " SELECT :e, a, d, c, cur, wh, i FROM unnest(CAST(:a AS text[]), CAST(:d AS bigint[]),"
+            " CAST(:c AS bigint[]), CAST(:cur AS text[]), CAST(:wh AS text[]), CAST(:i AS bigint[]))"
+            " AS x(a, d, c, cur, wh, i)"
+        ),
+        {
+            "e": entry.id,
+            "a": [line.account for line in entry.lines],
+            "d": [line.debit for line in entry.lines],
+            "c": [line.credit for line in entry.lines],
+            "cur": [line.currency for line in entry.lines],
+            "wh": [line.warehouse for line in entry.lines],
+            "i": [item_ids.get(line.item) if line.item else None for line in entry.lines],
+        },
+    )
+
+
+async def post_goods_receipt(
+    db: AsyncSession,
+    warehouse: str,
+    *,
+    item_id: int,
+    sku: str,
+    qty: int,
+    unit_cost: int,
+    currency: str,
+    entry_id: str,
+    receipt: str,
+    user: str,
+) -> JournalEntry | None:
+    """Dr Inventory / Cr GRNI at PO cost, and the item's moving average takes the new units in.
+
+    The caller has locked the item (``lock_items``) and its balances; the valuation row is next.
+    """
+    await lock_valuations(db, warehouse, [item_id], currency=currency)
+    val = await _valuation(db, warehouse, item_id, sku)
+    header = EntryHeader(entry_id, SourceDocument("receipt", receipt), user, datetime.now(UTC), f"Receipt {receipt}")
+    posting = ledger.post_receipt(val, qty=qty, unit_cost=unit_cost, header=header)
+    await _save_valuation(db, item_id, posting.valuation)
+    if posting.entry is not None:
+        await write_entry(db, posting.entry, warehouse=warehouse, item_ids={sku: item_id})
+    return posting.entry

@@ -1,0 +1,127 @@
+"""Scan interpretation for the server: the site's label patterns and GTIN -> item resolution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import DomainError
+from scanners.interpret import ScanResult, Step, interpret
+from scanners.labels import DEFAULT_LOCATION_PATTERNS, LabelPatterns
+
+# The demo site's location labels: WH1-A01-03-1 (warehouse-aisle-bay-level) and WH1-DOCK-01 style areas.
+SITE_LABELS = LabelPatterns(
+    location=(
+        r"[A-Z0-9]{2,6}-[A-Z]\d{2}-\d{2}-\d{1,2}",
+        r"[A-Z0-9]{2,6}-(?:DOCK|DOOR|QA|STG|SHIP)-\d{2,3}",
+        *DEFAULT_LOCATION_PATTERNS,
+    )
+)
+
+
+class InterpretScan(msgspec.Struct, forbid_unknown_fields=True):
+    """A raw scan and the step the handheld is waiting at (location, item, pallet, tote, lot, any)."""
+
+    warehouse: str
+    step: Step
+    scan: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedItem:
+    id: int
+    sku: str
+    description: str
+    lot_tracked: bool
+    uom: str
+    factor: int
+
+
+def gtin_variants(gtin14: str) -> list[str]:
+    """The forms a GTIN-14 may be stored in (GTIN-13, -12, -8 are GTIN-14 with leading zeros)."""
+    forms = [gtin14]
+    for length in (13, 12, 8):
+        if gtin14[: 14 - length] == "0" * (14 - length):
+            forms.append(gtin14[14 - length :])
+    return forms
+
+
+async def item_for_gtin(db: AsyncSession, gtin14: str) -> ScannedItem | None:
+    """The item (and unit) a GTIN identifies, or None when unknown."""
+    row = (
+        await db.execute(
+            text(
+                "SELECT i.id, i.sku, i.description, i.lot_tracked, u.uom, u.factor FROM item_uoms u"
+                " JOIN items i ON i.id = u.item_id WHERE u.gtin = ANY(:g)"
+            ),
+            {"g": gtin_variants(gtin14)},
+        )
+    ).first()
+    if row is None:
+        return None
+    return ScannedItem(int(row[0]), row[1], row[2], bool(row[3]), row[4], int(row[5]))
+
+
+def read(scan: str, *, step: Step) -> ScanResult:
+    """Interpret a raw scan at ``step`` with the site's label patterns."""
+    return interpret(scan, step=step, patterns=SITE_LABELS)
+
+
+async def read_location(db: AsyncSession, warehouse: str, scan: str) -> str:
+    """A location code from a scan; a label outside the site's patterns counts when the warehouse has it.
+
+    The location master is the authority: a bin added with an unusual label must still be scannable.
+    """
+    try:
+        return read(scan, step="location").code
+    except DomainError:
+        code = scan.strip().upper()
+        known = await db.scalar(
+            text("SELECT 1 FROM locations WHERE code = :c AND warehouse = :wh"), {"c": code, "wh": warehouse}
+        )
+        if known:
+            return code
+        raise
+
+
+async def require_item(db: AsyncSession, result: ScanResult) -> ScannedItem:
+    """The item of a GTIN scan; ``scan.unknown_item`` when no item carries that GTIN."""
+    item = await item_for_gtin(db, result.gtin or result.code)
+    if item is None:
+        raise DomainError(
+            "scan.unknown_item", f"No item has GTIN {result.gtin}. Scan another label", status=422, gtin=result.gtin
+        )
+    return item
+
+
+async def describe_scan(db: AsyncSession, cmd: InterpretScan) -> dict[str, Any]:
+    """What the scan is at that step, with the item or location it names when the warehouse knows it."""
+    result = read(cmd.scan, step=cmd.step)
+    answer: dict[str, Any] = {"warehouse": cmd.warehouse, "step": cmd.step, **result.to_dict()}
+    if result.kind == "gtin" and result.gtin:
+        item = await item_for_gtin(db, result.gtin)
+        answer["item"] = (
+            None
+            if item is None
+            else {
+                "sku": item.sku,
+                "description": item.description,
+                "lot_tracked": item.lot_tracked,
+                "uom": item.uom,
+                "factor": item.factor,
+                "lot_required": item.lot_tracked and result.lot is None,
+            }
+        )
+    if result.kind == "location":
+        row = (
+            await db.execute(
+                text("SELECT code, zone, kind FROM locations WHERE code = :c AND warehouse = :wh"),
+                {"c": result.code, "wh": cmd.warehouse},
+            )
+        ).first()
+        answer["location"] = None if row is None else {"code": row[0], "zone": row[1], "kind": row[2]}
+    return answer

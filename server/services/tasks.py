@@ -1,0 +1,279 @@
+"""Tasks on PostgreSQL: rows to domain tasks and back, inserts, events and next-task claims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import tasks as rules
+from domain.errors import DomainError
+from domain.tasks import Spot, Task, TaskKind, TaskState
+from server.outbox import Event, emit_many
+from server.services.locking import lock_tasks
+
+_EVENT_OF_STATE = {
+    TaskState.OPEN: "task.released",
+    TaskState.ASSIGNED: "task.assigned",
+    TaskState.IN_PROGRESS: "task.started",
+    TaskState.DONE: "task.completed",
+    TaskState.CANCELLED: "task.cancelled",
+    TaskState.EXCEPTION: "task.exception_raised",
+}
+
+_SELECT = """
+SELECT t.id, t.ref, t.kind, t.warehouse, t.state, t.priority, t.qty, t.qty_done, t.lot, t.item_id, i.sku,
+       i.description, i.lot_tracked, l.id AS loc_id, l.code, l.zone, l.x, l.y, l.pick_sequence,
+       tl.id AS to_id, tl.code AS to_code, tl.zone AS to_zone, tl.x AS to_x, tl.y AS to_y,
+       tl.pick_sequence AS to_seq, t.order_id, o.number, t.order_line, t.wave_id, t.cluster_id, t.tote,
+       t.sequence, t.receipt_id, t.claimed_by, t.lease_expires_at, t.scans, t.reason, t.created_at,
+       t.updated_at, t.version
+  FROM tasks t JOIN locations l ON l.id = t.location_id
+  LEFT JOIN locations tl ON tl.id = t.to_location_id
+  LEFT JOIN items i ON i.id = t.item_id
+  LEFT JOIN sales_orders o ON o.id = t.order_id
+"""
+
+
+@dataclass
+class TaskRecord:
+    """A task row: the domain task plus the ids and guided-scan progress behind it."""
+
+    id: int
+    task: Task
+    item_id: int | None
+    description: str
+    lot_tracked: bool
+    location_id: int
+    to_location_id: int | None
+    order_id: int | None
+    receipt_id: int | None
+    scans: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _record(r: Any) -> TaskRecord:
+    to = Spot(r.to_code, r.to_zone, r.to_x, r.to_y, r.to_seq) if r.to_code else None
+    task = Task(
+        id=r.ref,
+        kind=TaskKind(r.kind),
+        warehouse=r.warehouse,
+        location=Spot(r.code, r.zone, r.x, r.y, r.pick_sequence),
+        item=r.sku,
+        lot=r.lot or None,
+        qty=int(r.qty),
+        to_location=to,
+        priority=int(r.priority),
+        state=TaskState(r.state),
+        order_id=r.number,
+        order_line=r.order_line,
+        wave_id=r.wave_id,
+        cluster_id=r.cluster_id,
+        tote=r.tote,
+        sequence=int(r.sequence),
+        qty_done=int(r.qty_done),
+        claimed_by=r.claimed_by,
+        lease_expires_at=r.lease_expires_at,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        reason=r.reason,
+        version=int(r.version),
+    )
+    return TaskRecord(
+        int(r.id),
+        task,
+        r.item_id,
+        r.description or "",
+        bool(r.lot_tracked),
+        int(r.loc_id),
+        r.to_id,
+        r.order_id,
+        r.receipt_id,
+        list(r.scans or []),
+    )
+
+
+async def load(db: AsyncSession, where: str, params: dict[str, Any], *, suffix: str = "") -> list[TaskRecord]:
+    """Tasks matching a WHERE clause over ``t`` (the tasks table)."""
+    rows = await db.execute(text(f"{_SELECT} WHERE {where} ORDER BY t.id {suffix}"), params)
+    return [_record(r) for r in rows]
+
+
+async def load_locked(db: AsyncSession, warehouse: str, task_id: int) -> TaskRecord:
+    """One task of ``warehouse``, locked for this command; ``task.not_found`` otherwise."""
+    await lock_tasks(db, [task_id])
+    found = await load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
+    if not found:
+        raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404, task=task_id)
+    return found[0]
+
+
+def task_view(record: TaskRecord) -> dict[str, Any]:
+    """The task as handhelds, the task board and ``task.*`` events show it."""
+    t = record.task
+    return {
+        "id": record.id,
+        "ref": t.id,
+        "kind": str(t.kind),
+        "warehouse": t.warehouse,
+        "state": str(t.state),
+        "priority": t.priority,
+        "location": t.location.code,
+        "zone": t.zone,
+        "to_location": t.to_location.code if t.to_location else None,
+        "sku": t.item,
+        "description": record.description,
+        "lot": t.lot,
+        "qty": t.qty,
+        "qty_done": t.qty_done,
+        "order": t.order_id,
+        "order_line": t.order_line,
+        "wave": t.wave_id,
+        "cluster": t.cluster_id,
+        "tote": t.tote,
+        "sequence": t.sequence,
+        "assigned_to": t.claimed_by,
+        "lease_expires_at": t.lease_expires_at.isoformat() if t.lease_expires_at else None,
+        "reason": t.reason,
+        "version": t.version,
+    }
+
+
+def task_event(record: TaskRecord, event_type: str | None = None) -> Event:
+    """The ``task.*`` event of the task's new state."""
+    kind = event_type or _EVENT_OF_STATE[record.task.state]
+    return Event(kind, record.task.warehouse, "task", str(record.id), record.task.version, task_view(record))
+
+
+async def save(db: AsyncSession, record: TaskRecord) -> None:
+    """Write the task's state, progress and lease back to its row."""
+    t = record.task
+    await db.execute(
+        text(
+            "UPDATE tasks SET state = :state, qty = :qty, qty_done = :done, claimed_by = :by,"
+            " lease_expires_at = :lease,"
+            " reason = :reason, scans = CAST(:scans AS jsonb), updated_at = :at, version = :v WHERE id = :id"
+        ),
+        {
+            "state": str(t.state),
+            "qty": t.qty,
+            "done": t.qty_done,
+            "by": t.claimed_by,
+            "lease": t.lease_expires_at,
+            "reason": t.reason,
+            "scans": _json(record.scans),
+            "at": t.updated_at or datetime.now(UTC),
+            "v": t.version,
+            "id": record.id,
+        },
+    )
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A domain task with the row ids it needs to be stored."""
+
+    task: Task
+    location_id: int
+    item_id: int | None
+    to_location_id: int | None = None
+    order_id: int | None = None
+    receipt_id: int | None = None
+
+
+async def insert(db: AsyncSession, new: Sequence[NewTask]) -> list[TaskRecord]:
+    """Insert tasks (a known ``ref`` is skipped) and emit ``task.created`` for the new ones."""
+    if not new:
+        return []
+    ids: list[int] = []
+    for n in new:
+        t = n.task
+        row = await db.execute(
+            text(
+                "INSERT INTO tasks (ref, kind, warehouse, state, priority, location_id, to_location_id, item_id, lot,"
+                " qty, qty_done, order_id, order_line, wave_id, cluster_id, tote, sequence, receipt_id, scans,"
+                " reason, version) VALUES (:ref, :kind, :wh, :state, :prio, :loc, :to, :item, :lot, :qty, 0,"
+                " :order, :line, :wave, :cluster, :tote, :seq, :receipt, '[]', :reason, 1)"
+                " ON CONFLICT (ref) DO NOTHING RETURNING id"
+            ),
+            {
+                "ref": t.id,
+                "kind": str(t.kind),
+                "wh": t.warehouse,
+                "state": str(t.state),
+                "prio": t.priority,
+                "loc": n.location_id,
+                "to": n.to_location_id,
+                "item": n.item_id,
+                "lot": t.lot or "",
+                "qty": t.qty,
+                "order": n.order_id,
+                "line": t.order_line,
+                "wave": t.wave_id,
+                "cluster": t.cluster_id,
+                "tote": t.tote,
+                "seq": t.sequence,
+                "receipt": n.receipt_id,
+                "reason": t.reason,
+            },
+        )
+        ids.extend(int(i) for i in row.scalars())
+    records = await load(db, "t.id = ANY(:ids)", {"ids": ids}) if ids else []
+    await emit_many(db, [task_event(r, "task.created") for r in records])
+    return records
+
+
+async def claim_next(
+    db: AsyncSession,
+    worker: str,
+    warehouse: str,
+    *,
+    kinds: Sequence[str],
+    zones: Sequence[str] | None,
+    wave: str | None = None,
+) -> list[TaskRecord]:
+    """The worker's next task (with the rest of its cluster trip), claimed; [] when there is none.
+
+    Candidates are locked with SKIP LOCKED, so two pickers asking at once get different work.
+    """
+    now = datetime.now(UTC)
+    held = await load(
+        db,
+        "t.warehouse = :wh AND t.claimed_by = :me AND t.state IN ('assigned', 'in_progress')",
+        {"wh": warehouse, "me": worker},
+    )
+    pool = held or await load(
+        db,
+        "t.warehouse = :wh AND t.kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR t.wave_id = :wave)"
+        " AND (t.state = 'open' OR (t.state IN ('assigned', 'in_progress')"
+        " AND t.lease_expires_at <= :now)) AND t.id IN (SELECT id FROM tasks WHERE warehouse = :wh"
+        " AND state IN ('open', 'assigned', 'in_progress') ORDER BY priority DESC, id LIMIT 500"
+        " FOR UPDATE SKIP LOCKED)",
+        {"wh": warehouse, "kinds": list(kinds), "now": now, "wave": wave},
+    )
+    all_zones = zones if zones is not None else sorted({r.task.zone for r in pool})
+    chosen = rules.next_task([r.task for r in pool], worker, zones=all_zones, now=now)
+    if chosen is None:
+        return []
+    first = next(r for r in pool if r.task.id == chosen.id)
+    if first.task.claimed_by == worker and first.task.state in rules.ACTIVE_STATES:
+        return sorted(held, key=lambda r: r.task.sequence)
+    trip = [first]
+    if first.task.cluster_id:
+        mates = [r for r in pool if r.task.cluster_id == first.task.cluster_id and r is not first]
+        trip += [r for r in mates if rules.is_claimable(r.task, now=now)]
+    claimed = rules.claim_cluster([r.task for r in trip], worker, now=now)
+    for record, task in zip(trip, claimed, strict=True):
+        record.task = task
+        await save(db, record)
+    await emit_many(db, [task_event(r) for r in trip])
+    return sorted(trip, key=lambda r: r.task.sequence)
