@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from realtime.positions import stream_position
 from sqlalchemy import text
 
+from realtime.positions import stream_position
 from server.auth.principal import AUTHENTICATED, requires
 from server.deps import Caller, Db
 from server.services import catalog
