@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import secrets
 import time
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import httpx
 
 from load_tests.harness import backends, login_headers, percentile, server
-from load_tests.ws_clients import Client, connect_all, raise_fd_limit, tickets
+from load_tests.raw_http import RawHttp
+from load_tests.ws_clients import Client, connect_all, raise_fd_limit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,21 +30,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drain-s", type=float, default=30.0, help="how long to wait for stragglers")
 
 
-async def _produce(http: httpx.AsyncClient, events: int, rate: float) -> float:
+def _producer(base: str, headers: dict[str, str], events: int, rate: float, answer: Any) -> None:
+    """In its own process, so thousands of sockets in this one do not slow the commands down."""
+    answer.put(asyncio.run(_produce(base, headers, events, rate)))
+
+
+async def _produce(base: str, headers: dict[str, str], events: int, rate: float) -> float:
     """Commit ``events`` location.create commands at ``rate`` per second; returns the achieved rate."""
     prefix = "B" + secrets.token_hex(3).upper()
-    gate = asyncio.Semaphore(64)
+    pool: asyncio.LifoQueue[RawHttp] = asyncio.LifoQueue()  # reuse the warmest connections
+    for _ in range(32):
+        pool.put_nowait(RawHttp(base, headers))
     loop = asyncio.get_running_loop()
     started = loop.time()
 
     async def one(n: int) -> None:
-        async with gate:
-            response = await http.post(
+        http = await pool.get()
+        try:
+            status, _ = await http.post(
                 "/api/warehouses/WH1/locations",
-                json={"code": f"{prefix}-{n}", "zone": "BENCH", "kind": "storage"},
-                headers={"Idempotency-Key": f"{prefix}-{n}"},
+                {"code": f"{prefix}-{n}", "zone": "BENCH", "kind": "storage"},
+                extra={"Idempotency-Key": f"{prefix}-{n}"},
             )
-            response.raise_for_status()
+            if status >= 400:
+                raise RuntimeError(f"command failed with {status}")
+        finally:
+            pool.put_nowait(http)
 
     tasks = []
     for n in range(events):
@@ -51,7 +64,10 @@ async def _produce(http: httpx.AsyncClient, events: int, rate: float) -> float:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
-    return events / max(loop.time() - started, 1e-9)
+    achieved = events / max(loop.time() - started, 1e-9)
+    while not pool.empty():
+        await pool.get_nowait().close()
+    return achieved
 
 
 async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
@@ -63,15 +79,26 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         rss_before = rss()
         clients = [Client(ws_base, "board:WH1") for _ in range(args.clients)]
         connect_started = time.perf_counter()
-        await connect_all(clients, await tickets(http, args.clients), position)
+        await connect_all(clients, base, headers, position)
         connect_s = time.perf_counter() - connect_started
         await asyncio.sleep(2)  # let the server settle before reading its idle footprint
         rss_idle = rss()
-        achieved = await _produce(http, args.events, args.rate)
+        context = multiprocessing.get_context("spawn")
+        answer = context.Queue()
+        producer = context.Process(target=_producer, args=(base, headers, args.events, args.rate, answer))
+        producer.start()
+        while producer.is_alive() and answer.empty():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if answer.empty():
+            raise RuntimeError("the producer process failed (see its traceback above)")
+        achieved = answer.get()
+        producer.join()
         deadline = time.monotonic() + args.drain_s
         while time.monotonic() < deadline and any(len(c.seqs) < args.events for c in clients):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         rss_end = rss()
+        exposed = (await http.get("/metrics")).text
+        server_side = _histogram_quantiles(exposed, "floorsync_ws_fanout_delay_seconds")
     delivered = sum(len(c.seqs) for c in clients)
     latencies = [value for c in clients for value in c.latencies_ms]
     for client in clients:
@@ -88,11 +115,28 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         "lat_p50_ms": round(percentile(latencies, 50), 1),
         "lat_p99_ms": round(percentile(latencies, 99), 1),
         "lat_max_ms": round(max(latencies, default=0.0), 1),
+        "server_fanout_p50_ms": server_side[0],
+        "server_fanout_p99_ms": server_side[1],
         "connect_all_s": round(connect_s, 2),
         "server_rss_mb": round(rss_end, 1),
         "server_rss_idle_mb": round(rss_idle, 1),
         "rss_per_conn_kb": round((rss_idle - rss_before) * 1024 / max(args.clients, 1), 1),
     }
+
+
+def _histogram_quantiles(text: str, name: str) -> tuple[float, float]:
+    """Upper bounds (ms) of the buckets holding the median and the 99th percentile."""
+    buckets = []
+    for line in text.splitlines():
+        if line.startswith(f"{name}_bucket"):
+            bound = line.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+    total = buckets[-1][1] if buckets else 0.0
+
+    def upper(q: float) -> float:
+        return next((round(b * 1000, 1) for b, count in buckets if total and count >= q * total), 0.0)
+
+    return upper(0.5), upper(0.99)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from load_tests.harness import backends, login_headers, server
-from load_tests.ws_clients import Client, connect_all, raise_fd_limit, tickets
+from load_tests.ws_clients import Client, connect_all, raise_fd_limit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as http:
         position = (await http.get("/api/realtime/warehouses/WH1/position")).json()
         first = [Client(ws_base, "board:WH1") for _ in range(args.clients)]
-        await connect_all(first, await tickets(http, args.clients), position)
+        await connect_all(first, base, headers, position)
         for client in first:
             await client.stop()
 
@@ -55,8 +55,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
 
         back = [Client(ws_base, "board:WH1") for _ in range(args.clients)]
         started = time.perf_counter()
-        ticket_urls = await tickets(http, args.clients, concurrency=50)
-        await connect_all(back, ticket_urls, position, concurrency=200)
+        await connect_all(back, base, headers, position, concurrency=100)
         while any(len(c.seqs) < args.missed for c in back):  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         elapsed = time.perf_counter() - started

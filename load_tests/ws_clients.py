@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
 import msgspec
 import websockets
+
+from load_tests.raw_http import RawHttp
 
 
 class _Event(msgspec.Struct):
@@ -74,7 +75,8 @@ class Client:
 
     async def _read(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
-            async for raw in self.ws:
+            while True:
+                raw = await self.ws.recv(decode=False)  # bytes: no UTF-8 decoding before msgspec
                 now = time.time()
                 decoded = _decode(raw)
                 for message in decoded if isinstance(decoded, list) else [decoded]:
@@ -107,27 +109,27 @@ class Client:
                 await self.task
 
 
-async def tickets(http: httpx.AsyncClient, count: int, *, concurrency: int = 20) -> list[str]:
-    """``count`` single-use ticket URLs."""
-    gate = asyncio.Semaphore(concurrency)
+async def connect_all(
+    clients: list[Client], base: str, headers: dict[str, str], position: dict[str, Any] | None,
+    *, concurrency: int = 50,
+) -> None:
+    """Fetch a ticket, open the socket and subscribe, for every client; returns once all are acknowledged.
+    Tickets are fetched right before each socket opens (they live 30 s)."""
+    pool: asyncio.LifoQueue[RawHttp] = asyncio.LifoQueue()
+    for _ in range(concurrency):
+        pool.put_nowait(RawHttp(base, headers))
 
-    async def one() -> str:
-        async with gate:
-            response = await http.post("/api/realtime/tickets")
-            response.raise_for_status()
-            return str(response.json()["url"])
+    async def one(client: Client) -> None:
+        http = await pool.get()
+        try:
+            status, body = await http.post("/api/realtime/tickets", {})
+            if status != 201:
+                raise RuntimeError(f"ticket refused: {status} {body[:200]!r}")
+            await client.start(msgspec.json.decode(body)["url"], position)
+        finally:
+            pool.put_nowait(http)
+        await client.subscribed.wait()
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
-
-
-async def connect_all(clients: list[Client], ticket_urls: list[str], position: dict[str, Any] | None,
-                      *, concurrency: int = 50) -> None:
-    """Open every socket and subscribe; returns once every subscription is acknowledged."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(client: Client, ticket_url: str) -> None:
-        async with gate:
-            await client.start(ticket_url, position)
-            await client.subscribed.wait()
-
-    await asyncio.gather(*(one(c, t) for c, t in zip(clients, ticket_urls, strict=True)))
+    await asyncio.gather(*(one(c) for c in clients))
+    while not pool.empty():
+        await pool.get_nowait().close()

@@ -11,12 +11,11 @@ from redis.exceptions import RedisError
 
 from realtime.connection import Subscription
 from realtime.hub import Hub, frame_for
-from realtime.keys import entry_id
-from realtime.streams import StreamInfo, parse_entries, stream_info
+from realtime.replay_cache import REPLAY_CHUNK
+from realtime.streams import StreamInfo, stream_info
 
 log = logging.getLogger("floorsync.gateway")
 
-REPLAY_CHUNK = 500
 PgPosition = Callable[[str], Awaitable[dict[str, Any]]]
 
 
@@ -83,12 +82,11 @@ async def subscribe(hub: Hub, sub: Subscription, asked: tuple[str, int] | None, 
 async def _replay(hub: Hub, sub: Subscription) -> bool:
     """Send what the stream holds after the cursor; False if the subscription had to reset."""
     connection, topic = sub.connection, sub.topic
-    stream = hub.keys.stream(topic.warehouse)
     while True:
         await connection.drained(below=max(1, connection.max_queued_events // 2))
         if connection.closing is not None:
             return False
-        entries = parse_entries(await hub.redis.xrange(stream, min=entry_id(sub.cursor + 1), count=REPLAY_CHUNK))
+        entries = await hub.replays.chunk(topic.warehouse, sub.cursor + 1, not_before=sub.since)
         if not entries:
             return True
         for seq, epoch, _, _ in entries:

@@ -51,6 +51,7 @@ class Subscription:
     live: bool = False
     pending: list[Item] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
+    since: float = 0.0  # when it started collecting live events (monotonic)
 
 
 class Connection:

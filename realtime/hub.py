@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Hashable
 
 import redis.asyncio as aioredis
@@ -14,9 +15,12 @@ from realtime.connection import Item, Subscription
 from realtime.envelope import encode_message, events_frame
 from realtime.keys import Keys
 from realtime.reader import StreamReader
+from realtime.replay_cache import ReplayCache
 from realtime.topics import Topic
 
 MAX_PENDING = 20_000  # live events held for one subscription while it replays
+PACE_PER_SUBSCRIPTION_S = 40e-6  # roughly what waking and writing one socket costs
+MAX_PACE_S = 0.2
 
 
 def frame_for(topic: Topic, epoch: str, items: list[Item]) -> tuple[bytes, int] | None:
@@ -35,6 +39,7 @@ class Hub:
         self.keys = keys
         self._by_warehouse: dict[str, set[Subscription]] = {}
         self._readers: dict[str, asyncio.Task[None]] = {}
+        self.replays = ReplayCache(redis, keys)
 
     def subscriptions(self, warehouse: str) -> set[Subscription]:
         return self._by_warehouse.get(warehouse, set())
@@ -42,6 +47,7 @@ class Hub:
     def add(self, sub: Subscription) -> None:
         """Follow the warehouse (starting its reader if this is the first subscription here)."""
         warehouse = sub.topic.warehouse
+        sub.since = time.monotonic()
         self._by_warehouse.setdefault(warehouse, set()).add(sub)
         if warehouse not in self._readers:
             reader = StreamReader(self.redis, self.keys, warehouse, self)
@@ -70,6 +76,10 @@ class Hub:
             del connection.subscriptions[sub.topic.name]
         metrics.WS_RESETS.labels(reason).inc()
         connection.offer(encode_message({"op": "reset", "topic": sub.topic.name, "reason": reason}))
+
+    def pace(self, warehouse: str) -> float:
+        """Minimum time between two fanouts: about half the time goes to fanout at full load."""
+        return min(MAX_PACE_S, 2 * PACE_PER_SUBSCRIPTION_S * len(self._by_warehouse.get(warehouse, ())))
 
     def fanout(self, warehouse: str, epoch: str, items: list[Item]) -> None:
         """Deliver a batch (consecutive seqs) to every subscription of the warehouse."""
@@ -105,6 +115,9 @@ class Hub:
             if frame is not None and sub.connection.offer(*frame):
                 sent += frame[1]
         metrics.WS_EVENTS_SENT.inc(sent)
+        now = time.time()
+        for _, event, _ in items:
+            metrics.WS_FANOUT_DELAY.observe(max(0.0, now - event.occurred_at.timestamp()))
 
     def epoch_changed(self, warehouse: str, epoch: str, first_seq: int) -> None:
         """The stream was rebuilt from ``first_seq``: subscriptions exactly there carry on, others reset."""

@@ -23,3 +23,8 @@ WS_CONNECTIONS = Gauge("floorsync_ws_connections", "Open WebSocket connections")
 WS_EVENTS_SENT = Counter("floorsync_ws_events_sent_total", "Events queued to sockets")
 WS_RESETS = Counter("floorsync_ws_resets_total", "Reset messages sent", ["reason"])
 WS_CLOSED = Counter("floorsync_ws_closed_total", "Connections closed by the server", ["reason"])
+WS_FANOUT_DELAY = Histogram(
+    "floorsync_ws_fanout_delay_seconds",
+    "From an event's transaction to its being queued to the subscribed sockets (server side of delivery)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1, 2.5, 5),
+)

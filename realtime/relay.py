@@ -19,9 +19,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from realtime import metrics
+from realtime.clients import engine_for, redis_client
 from realtime.keys import Keys
 from realtime.publisher import WarehousePublisher
 from realtime.retention import KEEP_EVENTS, KEEP_SECONDS, trim_stream
@@ -221,8 +222,8 @@ class Relay:
 
 
 async def _run_standalone(args: argparse.Namespace) -> None:
-    engine = create_async_engine(_asyncpg_url(args.database_url), pool_size=4)
-    redis = aioredis.from_url(args.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    engine = engine_for(args.database_url)
+    redis = redis_client(args.redis_url, socket_timeout=5)
     relay = Relay(
         engine, redis, Keys(args.namespace), batch_size=args.batch_size, hang_at=args.hang_at,
         poll_interval_s=args.poll_interval,
@@ -239,13 +240,6 @@ async def _run_standalone(args: argparse.Namespace) -> None:
         await relay.stop()
         await redis.aclose()
         await engine.dispose()
-
-
-def _asyncpg_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 def main(argv: list[str] | None = None) -> None:

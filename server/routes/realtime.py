@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from typing import Any
@@ -22,6 +23,7 @@ from server.deps import Caller, Db
 from server.problems import Problem
 
 TICKET_TTL_S = 30
+log = logging.getLogger("floorsync.realtime")
 
 
 class Ticket(msgspec.Struct):
@@ -67,7 +69,8 @@ class RealtimeController(Controller):
             await request.app.state.realtime_redis.set(
                 keys.ticket(ticket), msgspec.json.encode(_viewer(principal)), ex=TICKET_TTL_S
             )
-        except (RedisError, OSError):
+        except (RedisError, OSError) as exc:
+            log.warning("ticket not stored: %s: %s", type(exc).__name__, exc)
             raise Problem(503, "service.unavailable", "Live updates are unavailable right now; try again.") from None
         return Ticket(ticket=ticket, expires_in=TICKET_TTL_S, url=f"/ws?ticket={ticket}")
 
