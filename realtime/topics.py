@@ -46,11 +46,12 @@ class Topic:
     kind: str
     warehouse: str
     user_id: int | None = None  # my-tasks, or orders of one sales rep
+    username: str | None = None  # my-tasks: task events may name the worker by username
     skus: frozenset[str] = frozenset()
 
     @property
     def key(self) -> Hashable:
-        return (self.name, self.user_id, self.skus)
+        return (self.name, self.user_id, self.username, self.skus)
 
     def matches(self, event: Envelope) -> bool:
         """Does this topic carry the event?"""
@@ -60,10 +61,8 @@ class Topic:
         if kind == "exceptions":
             return etype.startswith("exception.")
         if kind == "my-tasks":
-            return etype.startswith("task.") and self.user_id in (
-                data.get("assigned_to"),
-                data.get("previous_assigned_to"),
-            )
+            workers = {data.get("assigned_to"), data.get("previous_assigned_to")} - {None}
+            return etype.startswith("task.") and bool(workers & {self.user_id, self.username})
         if kind == "atp":
             return etype == "stock.changed" and data.get("sku") in self.skus
         if kind == "orders":
@@ -85,7 +84,7 @@ def parse_topic(name: str, viewer: Viewer, *, skus: list[str] | None = None) -> 
     if kind in ("board", "exceptions") and not viewer.roles & SUPERVISORS:
         raise TopicError("auth.forbidden", f"The {kind} topic is for supervisors.")
     if kind == "my-tasks":
-        return Topic(name, kind, warehouse, user_id=viewer.user_id)
+        return Topic(name, kind, warehouse, user_id=viewer.user_id, username=viewer.username)
     if kind == "atp":
         wanted = frozenset(skus or ())
         if not wanted or len(wanted) > MAX_SKUS or not all(isinstance(s, str) for s in wanted):
