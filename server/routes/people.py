@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from litestar import Controller, get, post
@@ -16,6 +17,7 @@ from server.auth import service
 from server.auth.passwords import hash_secret
 from server.auth.principal import AUTHENTICATED, ROLES, requires
 from server.auth.routes import TokenResponse, token_response
+from server.auth.tokens import Principal
 from server.deps import Auth, Caller, Db
 from server.models import AuditEntry, Device, Membership, User, Warehouse
 from server.problems import Problem
@@ -108,6 +110,27 @@ async def create_user(db: AsyncSession, data: NewUser) -> User:
     return user
 
 
+def _audit(
+    db: AsyncSession,
+    principal: Principal,
+    action: str,
+    entity: str,
+    detail: dict[str, Any],
+    *,
+    device_id: uuid.UUID | None = None,
+) -> None:
+    """Record who did what, from which device (the caller's own unless named)."""
+    db.add(
+        AuditEntry(
+            user_id=principal.user_id,
+            device_id=device_id or principal.device_id,
+            action=action,
+            entity=entity,
+            detail=detail,
+        )
+    )
+
+
 async def _summary(db: Db, user: User) -> UserSummary:
     warehouses = await db.scalars(select(Membership.warehouse).where(Membership.user_id == user.id))
     return UserSummary(
@@ -136,15 +159,7 @@ class UserController(Controller):
     async def create(self, data: JSONBody[NewUser], db: Db, principal: Caller) -> UserSummary:
         """Create a user with roles, warehouses and credentials."""
         user = await create_user(db, data)
-        db.add(
-            AuditEntry(
-                user_id=principal.user_id,
-                device_id=principal.device_id,
-                action="user.created",
-                entity=f"user:{user.id}",
-                detail={"username": user.username, "roles": user.roles},
-            )
-        )
+        _audit(db, principal, "user.created", f"user:{user.id}", {"username": user.username, "roles": user.roles})
         return await _summary(db, user)
 
     @post("/{user_id:int}/disable", operation_id="disableUser", status_code=200)
@@ -155,15 +170,7 @@ class UserController(Controller):
             raise Problem(404, "user.not_found", f"No user {user_id}.")
         user.disabled = True
         revoked = await service.revoke_where(auth, db, reason="user_disabled", user_id=user.id)
-        db.add(
-            AuditEntry(
-                user_id=principal.user_id,
-                device_id=principal.device_id,
-                action="user.disabled",
-                entity=f"user:{user.id}",
-                detail={"sessions_revoked": revoked},
-            )
-        )
+        _audit(db, principal, "user.disabled", f"user:{user.id}", {"sessions_revoked": revoked})
         return await _summary(db, user)
 
     @post("/{user_id:int}/enable", operation_id="enableUser", status_code=200)
@@ -173,15 +180,7 @@ class UserController(Controller):
         if user is None:
             raise Problem(404, "user.not_found", f"No user {user_id}.")
         user.disabled = False
-        db.add(
-            AuditEntry(
-                user_id=principal.user_id,
-                device_id=principal.device_id,
-                action="user.enabled",
-                entity=f"user:{user.id}",
-                detail={},
-            )
-        )
+        _audit(db, principal, "user.enabled", f"user:{user.id}", {})
         return await _summary(db, user)
 
 
@@ -198,15 +197,7 @@ class DeviceController(Controller):
         db.add(device)
         await db.flush()
         await db.refresh(device)
-        db.add(
-            AuditEntry(
-                user_id=principal.user_id,
-                device_id=device.id,
-                action="device.registered",
-                entity=f"device:{device.id}",
-                detail={"name": device.name},
-            )
-        )
+        _audit(db, principal, "device.registered", f"device:{device.id}", {"name": device.name}, device_id=device.id)
         issued = await service.bind_device(auth, db, principal, device.id)
         return DeviceRegistered(device=_device_view(device), tokens=token_response(issued))
 
@@ -224,13 +215,5 @@ class DeviceController(Controller):
             raise Problem(404, "device.not_found", f"No device {device_id}.")
         device.disabled = True
         revoked = await service.revoke_where(auth, db, reason="device_disabled", device_id=device.id)
-        db.add(
-            AuditEntry(
-                user_id=principal.user_id,
-                device_id=principal.device_id,
-                action="device.disabled",
-                entity=f"device:{device.id}",
-                detail={"sessions_revoked": revoked},
-            )
-        )
+        _audit(db, principal, "device.disabled", f"device:{device.id}", {"sessions_revoked": revoked})
         return _device_view(device)

@@ -19,9 +19,11 @@ class StuckSocket:
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.sent: list[bytes] = []
+        self.attempts = 0  # sends begun, stuck or not
         self.closed: tuple[int, str] | None = None
 
     async def send(self, data: bytes) -> None:
+        self.attempts += 1
         await self.release.wait()
         self.sent.append(data)
 
@@ -41,10 +43,11 @@ async def test_a_slow_consumer_gets_reset_then_close_and_the_queue_never_passes_
     conn = Connection(socket, VIEWER, max_queued_events=10)
     conn.subscriptions["board:WH1"] = Subscription(conn, Topic("board:WH1", "board", "WH1"))
     sender = asyncio.create_task(conn.run_sender())
-    for seq in range(1, 200):
+    conn.offer(frame(1), 1)
+    await wait_until(lambda: socket.attempts == 1, what="the sender stuck on its first send")
+    for seq in range(2, 200):
         conn.offer(frame(seq), 1)
         assert conn.queued_events <= 10
-        await asyncio.sleep(0)  # let the sender take what it can (it is stuck on its first send)
 
     assert conn.closing == (CLOSE_SLOW, "slow consumer: resync from a snapshot")
     socket.release.set()
@@ -59,7 +62,7 @@ async def test_messages_that_piled_up_go_out_as_one_array() -> None:
     conn = Connection(socket, VIEWER)
     sender = asyncio.create_task(conn.run_sender())
     conn.offer(frame(1), 1)
-    await asyncio.sleep(0)
+    await wait_until(lambda: socket.attempts == 1, what="the sender stuck on its first send")
     conn.offer(frame(2), 1)
     conn.offer(frame(3), 1)
     socket.release.set()
