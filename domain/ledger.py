@@ -27,6 +27,7 @@ from domain.errors import DomainError
 class AccountType(StrEnum):
     ASSET = "asset"
     LIABILITY = "liability"
+    EQUITY = "equity"
     EXPENSE = "expense"
     REVENUE = "revenue"
 
@@ -44,8 +45,11 @@ GRNI = Account("2100", "Goods Received Not Invoiced", AccountType.LIABILITY)
 REVENUE = Account("4000", "Revenue", AccountType.REVENUE)
 COGS = Account("5000", "Cost of Goods Sold", AccountType.EXPENSE)
 INVENTORY_ADJUSTMENT = Account("5100", "Inventory Adjustment", AccountType.EXPENSE)
+OPENING_BALANCE = Account("3000", "Opening Balance Equity", AccountType.EQUITY)
 Dim = str | None  # an optional line dimension (warehouse, item)
-CHART = MappingProxyType({a.code: a for a in (INVENTORY, AR, GRNI, REVENUE, COGS, INVENTORY_ADJUSTMENT)})
+CHART = MappingProxyType(
+    {a.code: a for a in (INVENTORY, AR, GRNI, OPENING_BALANCE, REVENUE, COGS, INVENTORY_ADJUSTMENT)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +223,12 @@ def post_receipt(val: ItemValuation, *, qty: int, unit_cost: int, header: EntryH
     """Goods received: Dr Inventory / Cr GRNI at PO cost."""
     new, added = receive(val, qty, unit_cost=unit_cost)
     return Posting(new, _pair(header, INVENTORY, GRNI, added, val))
+
+
+def post_opening_stock(val: ItemValuation, *, qty: int, unit_cost: int, header: EntryHeader) -> Posting:
+    """Stock on hand when the books open: Dr Inventory / Cr Opening Balance Equity."""
+    new, added = receive(val, qty, unit_cost=unit_cost)
+    return Posting(new, _pair(header, INVENTORY, OPENING_BALANCE, added, val))
 
 
 def post_shipment(val: ItemValuation, *, qty: int, header: EntryHeader) -> Posting:

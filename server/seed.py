@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.ledger import INVENTORY, OPENING_BALANCE
 from server.db import make_engine, make_sessionmaker
 from server.models import (
     Customer,
@@ -167,6 +168,8 @@ def _items(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 substitutes=[neighbour] if neighbour else [],
                 standard_cost_minor=rng.randrange(40, 4000),
                 currency="EUR",
+                # the usual Pareto split for cycle counting: a fifth A, three tenths B, the rest C
+                abc_class="A" if n % 10 < 2 else "B" if n % 10 < 5 else "C",
             )
         )
         uoms.append(dict(sku=sku, uom="EA", factor=1, gtin=each))
@@ -345,6 +348,40 @@ async def _seed_stock(db: AsyncSession, rng: random.Random) -> None:
             "INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document)"
             " SELECT id, on_hand, 0, 'receipt', 'opening-stock' FROM stock_balances"
         )
+    )
+    await _post_opening_stock(db)
+
+
+async def _post_opening_stock(db: AsyncSession) -> None:
+    """Value the opening stock at standard cost and book it: Dr Inventory per item / Cr Opening Balance Equity.
+
+    From here on every movement posts its value change, so GL Inventory equals the valuations.
+    """
+    await db.execute(
+        text(
+            "INSERT INTO item_valuations (warehouse, item_id, currency, qty, value, last_unit_cost, version)"
+            " SELECT b.warehouse, b.item_id, w.currency, sum(b.on_hand), sum(b.on_hand) * i.standard_cost_minor,"
+            " i.standard_cost_minor, 1 FROM stock_balances b JOIN items i ON i.id = b.item_id"
+            " JOIN warehouses w ON w.code = b.warehouse"
+            " GROUP BY b.warehouse, b.item_id, w.currency, i.standard_cost_minor"
+        )
+    )
+    await db.execute(
+        text(
+            "INSERT INTO journal_entries (id, warehouse, source_kind, source_id, posted_by, posted_at, memo)"
+            " SELECT 'opening/' || code, code, 'opening', code, 'seed', now(), 'Opening stock at standard cost'"
+            " FROM warehouses WHERE code IN (SELECT warehouse FROM item_valuations)"
+        )
+    )
+    await db.execute(
+        text(
+            "INSERT INTO journal_lines (entry_id, account, debit, credit, currency, warehouse, item_id)"
+            " SELECT 'opening/' || warehouse, :inv, value, 0, currency, warehouse, item_id FROM item_valuations"
+            " WHERE value > 0 UNION ALL"
+            " SELECT 'opening/' || warehouse, :equity, 0, sum(value), currency, warehouse, NULL FROM item_valuations"
+            " GROUP BY warehouse, currency HAVING sum(value) > 0"
+        ),
+        {"inv": INVENTORY.code, "equity": OPENING_BALANCE.code},
     )
 
 

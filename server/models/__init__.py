@@ -2,6 +2,7 @@
 
 from server.models.base import Base
 from server.models.commands import IdempotencyKey, OutboxEvent
+from server.models.counting import CountResult
 from server.models.execution import (
     Approval,
     Asn,
@@ -28,6 +29,7 @@ from server.models.masterdata import (
 from server.models.people import AuditEntry, AuthSession, Device, LoginFailure, Membership, RefreshToken, User
 from server.models.realtime import DeviceMutation, StreamState
 from server.models.sales import AllocationRow, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+from server.models.shipping import Shipment, ShippingUnit
 
 __all__ = [
     "Account",
@@ -38,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "CountResult",
     "Customer",
     "CustomerPrice",
     "Device",
@@ -63,6 +66,8 @@ __all__ = [
     "RefreshToken",
     "SalesOrder",
     "SalesOrderLine",
+    "Shipment",
+    "ShippingUnit",
     "StockBalance",
     "StockMovement",
     "StreamState",

@@ -17,6 +17,8 @@ class Warehouse(Base):
     name: Mapped[str] = mapped_column(String(128))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # a count variance worth less than this (minor units) is booked at once, above it a supervisor approves
+    count_auto_adjust_limit_minor: Mapped[int] = mapped_column(BigInteger, default=5000, server_default="5000")
 
 
 class Location(Base):
@@ -51,6 +53,7 @@ class Item(Base):
     substitutes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     standard_cost_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    abc_class: Mapped[str] = mapped_column(String(1), default="C", server_default="C")  # cycle-count frequency
     created_at: Mapped[datetime] = created_at()
 
 

@@ -41,6 +41,10 @@ class SalesOrder(Base):
     device_id: Mapped[uuid.UUID | None]
     approved_by: Mapped[int | None] = mapped_column(BigInteger)
     approved_at: Mapped[datetime | None]
+    carrier: Mapped[str | None] = mapped_column(String(32))
+    carrier_cutoff: Mapped[datetime | None]
+    shipment_id: Mapped[str | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    shipped_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(BigInteger, default=1)
     created_at: Mapped[datetime] = created_at()
 
@@ -62,6 +66,7 @@ class SalesOrderLine(Base):
     qty_allocated: Mapped[int] = mapped_column(BigInteger, default=0)
     # unallocated demand while the order is open (0 once shipped or cancelled): what ATP nets out
     backordered: Mapped[int] = mapped_column(BigInteger, default=0)
+    qty_shipped: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

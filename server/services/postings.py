@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -72,6 +73,42 @@ async def write_entry(db: AsyncSession, entry: JournalEntry, *, warehouse: str, 
     )
 
 
+def entry_header(entry_id: str, source: SourceDocument, *, user: str, memo: str) -> EntryHeader:
+    """A header stamped now."""
+    return EntryHeader(entry_id, source, user, datetime.now(UTC), memo)
+
+
+async def warehouse_currency(db: AsyncSession, warehouse: str) -> str:
+    """The currency the warehouse keeps its books in."""
+    return str(await db.scalar(text("SELECT currency FROM warehouses WHERE code = :wh"), {"wh": warehouse}))
+
+
+Poster = Callable[[ItemValuation, EntryHeader], ledger.Posting]
+
+
+async def post_valued(
+    db: AsyncSession,
+    warehouse: str,
+    *,
+    item_id: int,
+    sku: str,
+    currency: str,
+    header: EntryHeader,
+    post: Poster,
+) -> JournalEntry | None:
+    """Move an item's valuation and write the entry that books exactly that change in value.
+
+    The caller has locked the item (``lock_items``) and its balances; the valuation row is next.
+    """
+    await lock_valuations(db, warehouse, [item_id], currency=currency)
+    val = await _valuation(db, warehouse, item_id, sku)
+    posting = post(val, header)
+    await _save_valuation(db, item_id, posting.valuation)
+    if posting.entry is not None:
+        await write_entry(db, posting.entry, warehouse=warehouse, item_ids={sku: item_id})
+    return posting.entry
+
+
 async def post_goods_receipt(
     db: AsyncSession,
     warehouse: str,
@@ -85,15 +122,67 @@ async def post_goods_receipt(
     receipt: str,
     user: str,
 ) -> JournalEntry | None:
-    """Dr Inventory / Cr GRNI at PO cost, and the item's moving average takes the new units in.
+    """Dr Inventory / Cr GRNI at PO cost, and the item's moving average takes the new units in."""
+    header = entry_header(entry_id, SourceDocument("receipt", receipt), user=user, memo=f"Receipt {receipt}")
+    return await post_valued(
+        db,
+        warehouse,
+        item_id=item_id,
+        sku=sku,
+        currency=currency,
+        header=header,
+        post=lambda val, h: ledger.post_receipt(val, qty=qty, unit_cost=unit_cost, header=h),
+    )
 
-    The caller has locked the item (``lock_items``) and its balances; the valuation row is next.
+
+async def post_stock_adjustment(
+    db: AsyncSession,
+    warehouse: str,
+    *,
+    item_id: int,
+    sku: str,
+    qty_delta: int,
+    header: EntryHeader,
+) -> JournalEntry | None:
+    """A gain or loss found on the floor: Inventory against Inventory Adjustment at average cost.
+
+    Stock found where the warehouse holds none is valued at the last cost paid, else the standard cost.
     """
-    await lock_valuations(db, warehouse, [item_id], currency=currency)
-    val = await _valuation(db, warehouse, item_id, sku)
-    header = EntryHeader(entry_id, SourceDocument("receipt", receipt), user, datetime.now(UTC), f"Receipt {receipt}")
-    posting = ledger.post_receipt(val, qty=qty, unit_cost=unit_cost, header=header)
-    await _save_valuation(db, item_id, posting.valuation)
-    if posting.entry is not None:
-        await write_entry(db, posting.entry, warehouse=warehouse, item_ids={sku: item_id})
-    return posting.entry
+    currency = await warehouse_currency(db, warehouse)
+    standard = int(await db.scalar(text("SELECT standard_cost_minor FROM items WHERE id = :i"), {"i": item_id}) or 0)
+
+    def post(val: ItemValuation, h: EntryHeader) -> ledger.Posting:
+        fallback = standard if val.last_unit_cost is None else None
+        return ledger.post_count_adjustment(val, qty_delta=qty_delta, header=h, unit_cost=fallback)
+
+    return await post_valued(db, warehouse, item_id=item_id, sku=sku, currency=currency, header=header, post=post)
+
+
+async def post_goods_issue(
+    db: AsyncSession, warehouse: str, *, item_id: int, sku: str, qty: int, currency: str, header: EntryHeader
+) -> JournalEntry | None:
+    """Goods shipped: Dr COGS / Cr Inventory at the item's average cost."""
+    return await post_valued(
+        db,
+        warehouse,
+        item_id=item_id,
+        sku=sku,
+        currency=currency,
+        header=header,
+        post=lambda val, h: ledger.post_shipment(val, qty=qty, header=h),
+    )
+
+
+async def post_customer_invoice(
+    db: AsyncSession,
+    warehouse: str,
+    lines: list[ledger.InvoiceLine],
+    *,
+    currency: str,
+    header: EntryHeader,
+    item_ids: dict[str, int],
+) -> JournalEntry:
+    """Invoice: Dr AR / Cr Revenue at the order's prices."""
+    entry = ledger.post_invoice(lines, currency=currency, header=header)
+    await write_entry(db, entry, warehouse=warehouse, item_ids=item_ids)
+    return entry

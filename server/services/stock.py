@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -10,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
 from domain.errors import DomainError
+from domain.ledger import SourceDocument
 from domain.stock import ADJUSTMENT_REASONS, MovementReason, Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.services import catalog
 from server.services.ledger import StockLedger
 from server.services.locking import LockedBalance, lock_item_balances, lock_items
+from server.services.postings import entry_header, post_stock_adjustment
 from server.services.stock_events import publish_atp
 
 
@@ -103,6 +106,13 @@ async def adjust_stock(db: AsyncSession, principal: Principal, warehouse: str, c
     )
     ledger.apply(stock.adjust(key, cmd.delta, reason=MovementReason(cmd.reason), origin=origin))
     await ledger.flush()
+    header = entry_header(
+        f"adjust/{uuid.uuid4().hex}",
+        SourceDocument("adjustment", f"{place.code}/{item.sku}"),
+        user=principal.username,
+        memo=f"{cmd.reason} {cmd.delta:+d} {item.sku} at {place.code}" + (f": {cmd.note}" if cmd.note else ""),
+    )
+    await post_stock_adjustment(db, warehouse, item_id=item.id, sku=item.sku, qty_delta=cmd.delta, header=header)
     atp = await publish_atp(db, warehouse, [item.id], today=today)
     return {"balance": msgspec.to_builtins(balance_view(locked)), "atp": atp[item.id].to_dict()}
 

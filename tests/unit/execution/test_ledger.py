@@ -25,6 +25,7 @@ from domain.ledger import (
     issue,
     post_count_adjustment,
     post_invoice,
+    post_opening_stock,
     post_receipt,
     post_shipment,
     reverse,
@@ -44,10 +45,11 @@ def amounts(entry: JournalEntry | None) -> list[tuple[str, int, int]]:
     return [(line.account, line.debit, line.credit) for line in entry.lines]
 
 
-def test_chart_has_the_six_accounts_with_their_types() -> None:
+def test_chart_has_the_seven_accounts_with_their_types() -> None:
     assert {a.name: a.type for a in CHART.values()} == {
         "Inventory": AccountType.ASSET,
         "Goods Received Not Invoiced": AccountType.LIABILITY,
+        "Opening Balance Equity": AccountType.EQUITY,
         "Cost of Goods Sold": AccountType.EXPENSE,
         "Revenue": AccountType.REVENUE,
         "Accounts Receivable": AccountType.ASSET,
@@ -98,6 +100,12 @@ def test_receipt_posts_inventory_against_grni_at_po_cost() -> None:
     posting = post_receipt(EMPTY, qty=10, unit_cost=250, header=header())
     assert amounts(posting.entry) == [(INVENTORY.code, 2500, 0), (GRNI.code, 0, 2500)]
     assert (posting.valuation.qty, posting.valuation.value) == (10, 2500)
+
+
+def test_opening_stock_posts_inventory_against_opening_equity() -> None:
+    posting = post_opening_stock(EMPTY, qty=10, unit_cost=125, header=header("OPEN", "opening"))
+    assert amounts(posting.entry) == [("1300", 1250, 0), ("3000", 0, 1250)]
+    assert (posting.valuation.qty, posting.valuation.value) == (10, 1250)
 
 
 def test_receipts_at_different_costs_move_the_average() -> None:
