@@ -20,19 +20,25 @@ from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
+from server.routes.board import BoardController
+from server.routes.counts import ApprovalController, CountController  # cycle counts and approvals
 from server.routes.device_sync import DeviceSyncController
 from server.routes.health import healthz, metrics, readyz
 from server.routes.inventory import InventoryController
 from server.routes.items import ItemController
+from server.routes.ledger import LedgerController
 from server.routes.people import DeviceController, UserController
 from server.routes.realtime import RealtimeController, realtime_socket
 from server.routes.receiving import AsnController, ReceiptController
+from server.routes.replenishment import ReplenishmentController  # pick-face replenishment
 from server.routes.sales import CustomerController, OrderController, PlanningController
 from server.routes.scans import ScanController
+from server.routes.shipping import ShippingController
 from server.routes.tasks import TaskController, WaveController
 from server.routes.warehouses import WarehouseController
 from server.settings import Settings
 from server.streaming import realtime_lifespan
+from server.sweeper import sweeper_lifespan
 from server.transactions import TransactionMiddleware
 
 log = logging.getLogger("floorsync")
@@ -79,6 +85,12 @@ def create_app(settings: Settings) -> Litestar:
             ReceiptController,
             TaskController,
             WaveController,
+            CountController,
+            ApprovalController,
+            ReplenishmentController,
+            ShippingController,
+            LedgerController,
+            BoardController,
             DeviceSyncController,
             RealtimeController,
             realtime_socket,
@@ -86,7 +98,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, realtime_lifespan],
+        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan],
         openapi_config=OpenAPIConfig(
             title="Floorsync",
             version="0.1.0",

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.seed import gs1_check_digit
-from tests.conftest import new_key
+from tests.conftest import auth_headers, new_key
+from tests.stock_helpers import new_item, place
 
 Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
@@ -124,3 +125,57 @@ async def unbalanced_entries(db: Sessions) -> list[Any]:
             text("SELECT entry_id FROM journal_lines GROUP BY entry_id, currency HAVING sum(debit) <> sum(credit)")
         )
         return list(rows.all())
+
+
+async def assert_ledger_invariants(db: Sessions) -> None:
+    """Every entry balances; per warehouse and item, the valuation covers exactly the units on hand;
+    per warehouse, the GL Inventory account equals the value of the stock (on hand x average cost)."""
+    assert await unbalanced_entries(db) == []
+    async with db() as session:
+        off_qty = (
+            await session.execute(
+                text(
+                    "SELECT coalesce(v.warehouse, b.warehouse), coalesce(v.item_id, b.item_id), v.qty, b.on_hand"
+                    " FROM item_valuations v FULL JOIN (SELECT warehouse, item_id, sum(on_hand) AS on_hand"
+                    "   FROM stock_balances GROUP BY warehouse, item_id) b"
+                    "   ON b.warehouse = v.warehouse AND b.item_id = v.item_id"
+                    " WHERE coalesce(v.qty, 0) <> coalesce(b.on_hand, 0)"
+                )
+            )
+        ).all()
+        off_value = (
+            await session.execute(
+                text(
+                    "SELECT v.warehouse, sum(v.value),"
+                    " (SELECT coalesce(sum(debit - credit), 0) FROM journal_lines l"
+                    "   WHERE l.account = '1300' AND l.warehouse = v.warehouse)"
+                    " FROM item_valuations v GROUP BY v.warehouse"
+                    " HAVING sum(v.value) <> (SELECT coalesce(sum(debit - credit), 0) FROM journal_lines l"
+                    "   WHERE l.account = '1300' AND l.warehouse = v.warehouse)"
+                )
+            )
+        ).all()
+    assert off_qty == [], f"valuations not covering the stock on hand: {off_qty}"
+    assert off_value == [], f"GL Inventory differs from the stock valuation: {off_value}"
+
+
+async def picked_orders(client: Client, db: Sessions, *, qtys: list[int], cost: int = 300) -> tuple[str, list[Any]]:
+    """A fresh item received at ``cost``, one order per qty, released as one wave and picked in full."""
+    admin, sup = await auth_headers(client, "admin"), await auth_headers(client, "super1")
+    receiver, picker = await auth_headers(client, "receiver1"), await auth_headers(client, "picker1")
+    rep = await auth_headers(client, "rep1")
+    sku = await new_item(client, admin, price=1000)
+    gtin = await gtin_of(db, sku)
+    await receive_and_put_away(client, db, sup=sup, receiver=receiver, sku=sku, qty=20, cost=cost)
+    orders = []
+    for qty in qtys:
+        response = await place(client, rep, "CUST-020", [(sku, qty)])
+        assert response.json()["status"] == "allocated", response.text
+        orders.append(response.json())
+    wave = await post(client, sup, "/api/warehouses/WH1/waves", {"orders": [o["number"] for o in orders]})
+    for task in wave["tasks"]:
+        await claim(client, picker, task["id"], kinds=["pick"], wave=wave["id"])
+        for body in ({"scan": task["location"]}, {"scan": gtin}, {"qty": task["qty"]}, {"scan": task["tote"]}):
+            answer = await post(client, picker, f"/api/warehouses/WH1/tasks/{task['id']}/scans", body, 200)
+        assert answer["task"]["state"] == "done", answer
+    return sku, [wave, *orders]

@@ -14,9 +14,12 @@ from server.auth.principal import requires
 from server.deps import Caller, Db
 from server.mutations import register
 from server.services import tasks
+from server.services.count_scans import count_prompt, scan_count  # cycle counts (issue #4 item 9)
+from server.services.count_views import handheld_view  # a count task never shows the system quantity
 from server.services.floor_mutations import ConfirmPick, confirm_pick
 from server.services.picking import TaskScan, pick_prompt, scan_pick
 from server.services.putaway import putaway_prompt, scan_putaway
+from server.services.replenish_scans import replenish_prompt, scan_replenish  # replenishment (issue #4 item 8)
 from server.services.tasks import TaskRecord
 from server.services.waves import ReleaseWave, release_wave
 
@@ -36,7 +39,11 @@ def _prompt(record: TaskRecord) -> dict[str, Any]:
         return pick_prompt(record)
     if record.task.kind is TaskKind.PUTAWAY:
         return putaway_prompt(record)
-    return {"step": "count" if record.task.kind is TaskKind.COUNT else "none", "task_id": record.task.id}
+    if record.task.kind is TaskKind.REPLENISH:
+        return replenish_prompt(record)
+    if record.task.kind is TaskKind.COUNT:
+        return count_prompt(record)
+    return {"step": "none", "task_id": record.task.id}
 
 
 class TaskController(Controller):
@@ -55,9 +62,9 @@ class TaskController(Controller):
         if not trip:
             return {"task": None, "prompt": None, "trip": []}
         return {
-            "task": tasks.task_view(trip[0]),
+            "task": handheld_view(trip[0]),
             "prompt": _prompt(trip[0]),
-            "trip": [tasks.task_view(r) for r in trip],
+            "trip": [handheld_view(r) for r in trip],
         }
 
     @get("/{task_id:int}", operation_id="getTask")
@@ -66,7 +73,7 @@ class TaskController(Controller):
         found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
         if not found:
             raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404)
-        return {"task": tasks.task_view(found[0]), "prompt": _prompt(found[0])}
+        return {"task": handheld_view(found[0]), "prompt": _prompt(found[0])}
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
     async def scan(
@@ -78,6 +85,10 @@ class TaskController(Controller):
             return await scan_pick(db, principal, record, data)
         if record.task.kind is TaskKind.PUTAWAY:
             return await scan_putaway(db, principal, record, data)
+        if record.task.kind is TaskKind.REPLENISH:
+            return await scan_replenish(db, principal, record, data)
+        if record.task.kind is TaskKind.COUNT:
+            return await scan_count(db, principal, record, data)
         raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
 
 

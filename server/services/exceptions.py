@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.exception_queue import ExceptionRecord
+from domain import exception_queue as queue
+from domain.errors import DomainError
+from domain.exception_queue import ExceptionKind, ExceptionRecord, ExceptionState
 from server.outbox import Event, emit_many
 
 EXCEPTION_RAISED = "exception.raised"
@@ -59,3 +63,133 @@ async def raise_exceptions(db: AsyncSession, records: Sequence[ExceptionRecord])
     views = [exception_view(r) for r in records if r.id in new]
     await emit_many(db, [Event(EXCEPTION_RAISED, v["warehouse"], "exception", v["id"], v["version"], v) for v in views])
     return views
+
+
+_COLUMNS = (
+    "id, kind, warehouse, subject, message, details, state, raised_by, raised_at, acknowledged_by, acknowledged_at,"
+    " resolved_by, resolved_at, resolution, version"
+)
+
+
+def _record(row: Any) -> ExceptionRecord:
+    return ExceptionRecord(
+        id=row.id,
+        kind=ExceptionKind(row.kind),
+        warehouse=row.warehouse,
+        subject=row.subject,
+        message=row.message,
+        raised_by=row.raised_by,
+        raised_at=row.raised_at,
+        details=MappingProxyType(dict(row.details or {})),
+        state=ExceptionState(row.state),
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        resolved_by=row.resolved_by,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+        version=int(row.version),
+    )
+
+
+def full_view(record: ExceptionRecord) -> dict[str, Any]:
+    """The record with who acknowledged and resolved it, and when."""
+    stamp = {"acknowledged_at": record.acknowledged_at, "resolved_at": record.resolved_at}
+    return {
+        **exception_view(record),
+        "acknowledged_by": record.acknowledged_by,
+        "resolved_by": record.resolved_by,
+        "resolution": record.resolution,
+        **{k: v.isoformat() if v else None for k, v in stamp.items()},
+    }
+
+
+async def list_exceptions(
+    db: AsyncSession, warehouse: str, *, states: Sequence[str], kind: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The queue, oldest first: what a supervisor still has to deal with."""
+    rows = await db.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM exceptions WHERE warehouse = :wh AND state = ANY(:states)"
+            " AND (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY raised_at, id LIMIT :limit"
+        ),
+        {"wh": warehouse, "states": list(states), "kind": kind, "limit": limit},
+    )
+    return [full_view(_record(r)) for r in rows]
+
+
+async def _locked(db: AsyncSession, warehouse: str, exception_id: str) -> ExceptionRecord:
+    row = (
+        await db.execute(
+            text(f"SELECT {_COLUMNS} FROM exceptions WHERE id = :id AND warehouse = :wh FOR UPDATE"),
+            {"id": exception_id, "wh": warehouse},
+        )
+    ).first()
+    if row is None:
+        raise DomainError("exception.not_found", f"No exception {exception_id} in {warehouse}", status=404)
+    return _record(row)
+
+
+async def _save(db: AsyncSession, record: ExceptionRecord, event_type: str) -> dict[str, Any]:
+    await db.execute(
+        text(
+            "UPDATE exceptions SET state = :st, acknowledged_by = :ab, acknowledged_at = :aat, resolved_by = :rb,"
+            " resolved_at = :rat, resolution = :res, version = :v WHERE id = :id"
+        ),
+        {
+            "st": str(record.state),
+            "ab": record.acknowledged_by,
+            "aat": record.acknowledged_at,
+            "rb": record.resolved_by,
+            "rat": record.resolved_at,
+            "res": record.resolution,
+            "v": record.version,
+            "id": record.id,
+        },
+    )
+    view = full_view(record)
+    await emit_many(db, [Event(event_type, record.warehouse, "exception", record.id, record.version, view)])
+    return view
+
+
+async def acknowledge_exception(db: AsyncSession, warehouse: str, exception_id: str, *, by: str) -> dict[str, Any]:
+    """Someone is on it: the board shows who."""
+    record = await _locked(db, warehouse, exception_id)
+    return await _save(db, queue.acknowledge(record, by=by, now=datetime.now(UTC)), "exception.acknowledged")
+
+
+async def resolve_exception(
+    db: AsyncSession, warehouse: str, exception_id: str, *, by: str, resolution: str
+) -> dict[str, Any]:
+    """Close an exception with what was done about it."""
+    record = await _locked(db, warehouse, exception_id)
+    resolved = queue.resolve(record, by=by, now=datetime.now(UTC), resolution=resolution)
+    return await _save(db, resolved, "exception.resolved")
+
+
+async def resolve_subject(db: AsyncSession, warehouse: str, subject: str, *, by: str, resolution: str) -> None:
+    """Resolve every open exception about ``subject`` (e.g. ``order:SO-1`` once its hold is lifted)."""
+    ids = list(
+        await db.scalars(
+            text(
+                "SELECT id FROM exceptions WHERE warehouse = :wh AND subject = :s AND state <> 'resolved'"
+                " ORDER BY id FOR UPDATE"
+            ),
+            {"wh": warehouse, "s": subject},
+        )
+    )
+    for exception_id in ids:
+        await resolve_exception(db, warehouse, exception_id, by=by, resolution=resolution)
+
+
+def credit_hold(order_number: str, warehouse: str, reason: str, *, by: str, version: int) -> ExceptionRecord:
+    """The exception a credit hold raises, so the hold shows in the supervisor's queue."""
+    return queue.open_exception(
+        f"{order_number}/credit_hold/{version}",
+        ExceptionKind.CREDIT_HOLD,
+        warehouse=warehouse,
+        subject=f"order:{order_number}",
+        message=f"Order {order_number} is on credit hold: {reason}",
+        raised_by=by,
+        now=datetime.now(UTC),
+        details={"order": order_number, "reason": reason},
+    )

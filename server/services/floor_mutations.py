@@ -11,6 +11,7 @@ from domain.errors import DomainError
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import tasks
+from server.services.counts import CountedLine, submit_whole_count
 from server.services.picking import TaskScan, pick_prompt, scan_pick
 from server.services.receiving import ConfirmReceipt, confirm_receipt
 
@@ -64,3 +65,21 @@ async def receipt_line(db: AsyncSession, principal: Principal, cmd: ReceiptLine)
     ensure_warehouse(principal, cmd.warehouse)
     fields = {f: getattr(cmd, f) for f in ConfirmReceipt.__struct_fields__}
     return await confirm_receipt(db, principal, cmd.warehouse, cmd.receipt_id, ConfirmReceipt(**fields))
+
+
+# --- cycle counts (count.submit) ---
+class SubmitCount(msgspec.Struct, forbid_unknown_fields=True):
+    """A whole blind count made offline: the location scanned, then each item label with the quantity found."""
+
+    warehouse: str
+    task: int
+    location: str
+    lines: list[CountedLine]
+
+
+async def submit_count(db: AsyncSession, principal: Principal, cmd: SubmitCount) -> dict[str, Any]:
+    """Apply the count as if scanned step by step, then finish it; a count task another worker holds is refused."""
+    _require_role(principal, "picker", "receiver", "supervisor")
+    ensure_warehouse(principal, cmd.warehouse)
+    record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
+    return await submit_whole_count(db, principal, record, location=cmd.location, lines=cmd.lines)

@@ -16,6 +16,7 @@ from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import catalog
 from server.services.allocation import domain_item
+from server.services.exceptions import resolve_subject
 from server.services.locking import lock_items, lock_orders
 from server.services.order_views import load_view
 from server.services.orders import ChangeLine, _order_events, _order_id, allocate_orders, release_allocations
@@ -51,6 +52,7 @@ async def approve_hold(db: AsyncSession, principal: Principal, number: str) -> d
     if status is not OrderStatus.ON_HOLD:
         raise DomainError("order.not_on_hold", f"Order {number} is {status}, not on hold", order=number)
     await _set_status(db, order_id, status, OrderStatus.DRAFT, f"credit hold approved by {principal.username}")
+    await resolve_subject(db, warehouse, f"order:{number}", by=principal.username, resolution="credit hold approved")
     await db.execute(
         text("UPDATE sales_orders SET approved_by = :u, approved_at = :t WHERE id = :id"),
         {"u": principal.user_id, "t": datetime.now(UTC), "id": order_id},
@@ -73,6 +75,7 @@ async def cancel_order(db: AsyncSession, principal: Principal, number: str) -> d
         {"id": order_id},
     )
     await _set_status(db, order_id, status, OrderStatus.CANCELLED, f"cancelled by {principal.username}")
+    await resolve_subject(db, warehouse, f"order:{number}", by=principal.username, resolution="order cancelled")
     await publish_atp(db, warehouse, item_ids, today=await catalog.warehouse_today(db, warehouse))
     await _order_events(db, [order_id])
     return await load_view(db, order_id)

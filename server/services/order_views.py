@@ -11,11 +11,13 @@ from domain.errors import DomainError
 
 _ORDER = text(
     "SELECT o.id, o.number, o.warehouse, o.status, o.status_reason, o.requested_date, o.ship_complete, o.priority,"
-    " o.currency, o.total_minor, o.version, o.created_at, c.code, c.name, c.sales_rep_id"
+    " o.currency, o.total_minor, o.version, o.created_at, o.carrier, o.carrier_cutoff, o.shipment_id, o.shipped_at,"
+    " c.code, c.name, c.sales_rep_id"
     " FROM sales_orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id"
 )
 _LINES = text(
-    "SELECT l.line_no, i.sku, i.description, l.qty, l.unit_price_minor, l.qty_allocated, l.backordered, l.cancelled"
+    "SELECT l.line_no, i.sku, i.description, l.qty, l.unit_price_minor, l.qty_allocated, l.backordered, l.cancelled,"
+    " l.qty_shipped"
     " FROM sales_order_lines l JOIN items i ON i.id = l.item_id WHERE l.order_id = :id ORDER BY l.line_no"
 )
 _ALLOCATIONS = text(
@@ -45,9 +47,12 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
             "allocated": int(allocated),
             "backordered": int(backordered),
             "cancelled": cancelled,
+            "shipped": int(shipped),
             "allocations": held.get(n, []),
         }
-        for n, sku, desc, qty, price, allocated, backordered, cancelled in await db.execute(_LINES, {"id": order_id})
+        for n, sku, desc, qty, price, allocated, backordered, cancelled, shipped in await db.execute(
+            _LINES, {"id": order_id}
+        )
     ]
     return {
         "number": row.number,
@@ -63,5 +68,9 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
         "total": {"amount": int(row.total_minor), "currency": row.currency},
         "version": int(row.version),
         "created_at": row.created_at.isoformat(),
+        "carrier": row.carrier,
+        "carrier_cutoff": row.carrier_cutoff.isoformat() if row.carrier_cutoff else None,
+        "shipment": row.shipment_id,
+        "shipped_at": row.shipped_at.isoformat() if row.shipped_at else None,
         "lines": lines,
     }

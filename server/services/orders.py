@@ -27,6 +27,7 @@ from server.services.allocation import (
     order_line,
     write_decisions,
 )
+from server.services.exceptions import credit_hold, raise_exceptions
 from server.services.ledger import StockLedger
 from server.services.locking import (
     lock_balance_ids,
@@ -65,6 +66,8 @@ class PlaceOrder(msgspec.Struct, forbid_unknown_fields=True):
     requested_date: date | None = None
     ship_complete: bool = False
     priority: int | None = None
+    carrier: str | None = None
+    carrier_cutoff: datetime | None = None  # when the truck leaves; waves can release by it
 
 
 class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
@@ -143,7 +146,7 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
         {"c": customer_id, "s": list(OPEN)},
     )
     credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
-    await _insert_order(db, principal, order_id, customer_id, draft, {r.sku: r.id for r in refs.values()})
+    await _insert_order(db, principal, order_id, customer_id, draft, {r.sku: r.id for r in refs.values()}, cmd=cmd)
     if credit.approved:
         views = await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
     else:
@@ -158,12 +161,14 @@ async def _insert_order(
     customer_id: int,
     order: SalesOrder,
     item_ids: dict[str, int],
+    *,
+    cmd: PlaceOrder,
 ) -> None:
     await db.execute(
         text(
             "INSERT INTO sales_orders (id, number, customer_id, warehouse, status, requested_date, ship_complete,"
-            " priority, currency, total_minor, status_reason, created_by, device_id, version)"
-            " VALUES (:id, :n, :c, :wh, 'draft', :rd, :sc, :p, :cur, :t, '', :u, :d, 1)"
+            " priority, currency, total_minor, status_reason, created_by, device_id, version, carrier, carrier_cutoff)"
+            " VALUES (:id, :n, :c, :wh, 'draft', :rd, :sc, :p, :cur, :t, '', :u, :d, 1, :carrier, :cutoff)"
         ),
         {
             "id": order_id,
@@ -177,6 +182,8 @@ async def _insert_order(
             "t": order.total.amount,
             "u": principal.user_id,
             "d": principal.device_id,
+            "carrier": cmd.carrier,
+            "cutoff": cmd.carrier_cutoff,
         },
     )
     await db.execute(
@@ -200,10 +207,15 @@ async def _hold(
     db: AsyncSession, principal: Principal, order_id: int, order: SalesOrder, reason: str, *, today: date
 ) -> dict[int, dict[str, Any]]:
     orders.transition(order.status, OrderStatus.ON_HOLD)
-    await db.execute(
-        text("UPDATE sales_orders SET status = 'on_hold', status_reason = :r, version = version + 1 WHERE id = :id"),
+    version = await db.scalar(
+        text(
+            "UPDATE sales_orders SET status = 'on_hold', status_reason = :r, version = version + 1 WHERE id = :id"
+            " RETURNING version"
+        ),
         {"r": reason, "id": order_id},
     )
+    hold = credit_hold(order.id, order.warehouse, reason, by=principal.username, version=int(version or 0))
+    await raise_exceptions(db, [hold])
     item_ids = await _order_item_ids(db, [order_id])
     await lock_items(db, order.warehouse, item_ids)
     await publish_atp(db, order.warehouse, item_ids, today=today)  # held demand still nets out of ATP

@@ -28,6 +28,7 @@ from server.services.ledger import StockLedger
 from server.services.locking import lock_item_balances, lock_items, lock_orders
 from server.services.order_views import load_view
 from server.services.pick_stock import pick_to_staging
+from server.services.replenishment import after_pick
 from server.services.scans import read, read_location, require_item
 from server.services.short_picks import handle_short_pick
 from server.services.stock_events import publish_atp
@@ -72,8 +73,13 @@ async def _decode(db: AsyncSession, warehouse: str, step: Step, cmd: TaskScan) -
     return Scan(item.sku, result.lot)
 
 
-async def _set_order_status(db: AsyncSession, order_id: int, target: OrderStatus) -> list[Event]:
-    status = OrderStatus(str(await db.scalar(text("SELECT status FROM sales_orders WHERE id = :id"), {"id": order_id})))
+async def _set_order_status(
+    db: AsyncSession, order_id: int, target: OrderStatus, *, status: OrderStatus | None = None
+) -> list[Event]:
+    """Move the (locked) order to ``target``; ``status`` is its current one when the caller just read it."""
+    if status is None:
+        current = await db.scalar(text("SELECT status FROM sales_orders WHERE id = :id"), {"id": order_id})
+        status = OrderStatus(str(current))
     if status is target:
         return []
     order_rules.transition(status, target)
@@ -95,16 +101,18 @@ async def scan_pick(db: AsyncSession, principal: Principal, record: TaskRecord, 
         await lock_orders(db, [record.order_id])
         current = await db.scalar(text("SELECT status FROM sales_orders WHERE id = :id"), {"id": record.order_id})
         if current == OrderStatus.RELEASED:
-            events += await _set_order_status(db, record.order_id, OrderStatus.PICKING)
+            events += await _set_order_status(db, record.order_id, OrderStatus.PICKING, status=OrderStatus.RELEASED)
     step = picking.next_prompt(record.task, _item(record), _scans(record)).step
     scan = await _decode(db, record.task.warehouse, step, cmd)
     prompt = picking.accept_scan(record.task, _item(record), _scans(record), scan)
     record.scans.append({"step": str(step), "value": scan.value, "lot": scan.lot, "qty": scan.qty})
     outcome: dict[str, Any] = {}
     if prompt.step is Step.DONE:
+        # _confirm saves the task itself (before counting the order's open picks): no second UPDATE
         outcome = await _confirm(db, principal, record, picked=prompt.qty_picked or 0, now=now)
         events += [tasks.task_event(record), *outcome.pop("events")]
-    await tasks.save(db, record)
+    else:
+        await tasks.save(db, record)
     await emit_many(db, events)
     return {"task": tasks.task_view(record), "prompt": pick_prompt(record), **outcome}
 
@@ -148,5 +156,6 @@ async def _confirm(
         view = await load_view(db, record.order_id)
         events.append(Event("order.status_changed", warehouse, "order", view["number"], view["version"], view))
     await publish_atp(db, warehouse, ledger.touched_items | {record.item_id}, today=today)
+    await after_pick(db, record)  # replenishment: a face this pick left below its min gets a replenish task
     result["events"] = events
     return result

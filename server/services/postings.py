@@ -36,7 +36,9 @@ async def _save_valuation(db: AsyncSession, item_id: int, val: ItemValuation) ->
     )
 
 
-async def write_entry(db: AsyncSession, entry: JournalEntry, *, warehouse: str, item_ids: dict[str, int]) -> None:
+async def write_entry(
+    db: AsyncSession, entry: JournalEntry, *, warehouse: str | None, item_ids: dict[str, int]
+) -> None:
     """Insert an entry and its lines; the domain has already refused it if it does not balance."""
     await db.execute(
         text(

@@ -20,6 +20,7 @@ from server.outbox import Event, emit_many
 from server.services import tasks
 from server.services.locking import lock_orders
 from server.services.order_views import load_view
+from server.services.replenishment import after_wave
 
 
 class ReleaseWave(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,6 +37,7 @@ class ReleaseWave(msgspec.Struct, forbid_unknown_fields=True):
 
 _CANDIDATES = text(
     "SELECT o.id, o.number, o.status, o.requested_date, coalesce(o.priority, c.priority_tier) AS tier,"
+    " coalesce(o.carrier, '') AS carrier, o.carrier_cutoff,"
     " a.line_no, i.sku, b.lot, a.qty, l.id AS loc_id, l.code, l.zone, l.x, l.y, l.pick_sequence, b.item_id"
     " FROM sales_orders o JOIN customers c ON c.id = o.customer_id JOIN allocations a ON a.order_id = o.id"
     " JOIN stock_balances b ON b.id = a.balance_id JOIN locations l ON l.id = b.location_id"
@@ -72,9 +74,9 @@ async def release_wave(db: AsyncSession, principal: Principal, warehouse: str, c
             warehouse=warehouse,
             status=str(group[0].status),
             priority=task_priority(group[0].tier),
-            carrier="",
-            # no carrier data yet: the requested date's end is the cutoff
-            carrier_cutoff=datetime.combine(group[0].requested_date, time(23, 59), UTC),
+            carrier=group[0].carrier,
+            # an order without a carrier booking must leave by the end of its requested date
+            carrier_cutoff=group[0].carrier_cutoff or datetime.combine(group[0].requested_date, time(23, 59), UTC),
             picks=tuple(
                 PickLine(
                     number, r.line_no, Spot(r.code, r.zone, r.x, r.y, r.pick_sequence), r.sku, int(r.qty), r.lot or None
@@ -122,6 +124,7 @@ async def release_wave(db: AsyncSession, principal: Principal, warehouse: str, c
             for t in plan.tasks
         ],
     )
+    await after_wave(db, warehouse, created)  # replenishment: faces this wave would short get replenish tasks
     events: list[Event] = []
     for number in plan.order_ids:
         order_rules.transition(OrderStatus.ALLOCATED, OrderStatus.RELEASED)

@@ -1,0 +1,58 @@
+"""Packing and shipping: totes into shipping units, ship-confirm per order or per wave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import text
+
+from server.auth.principal import requires
+from server.deps import Caller, Db
+from server.services.packing import PackOrder, pack_order
+from server.services.shipping import ConfirmShipment, confirm_shipment
+
+
+class ShippingController(Controller):
+    path = "/api/warehouses/{warehouse:str}"
+    tags = ["shipping"]
+
+    @post("/orders/{number:str}/pack", operation_id="packOrder", guards=[requires("picker", "supervisor")])
+    async def pack(
+        self, warehouse: FromPath[str], number: FromPath[str], data: JSONBody[PackOrder], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Pack a picked order's totes into a shipping unit labelled with a new SSCC."""
+        return await pack_order(db, principal, warehouse, number, data)
+
+    @get(
+        "/orders/{number:str}/shipping-units",
+        operation_id="listShippingUnits",
+        guards=[requires("picker", "supervisor")],
+    )
+    async def units(self, warehouse: FromPath[str], number: FromPath[str], db: Db) -> list[dict[str, Any]]:
+        """The order's shipping units with their totes and, once shipped, the shipment."""
+        rows = await db.execute(
+            text(
+                "SELECT u.sscc, u.totes, u.packed_by, u.packed_at, u.shipment_id FROM shipping_units u"
+                " JOIN sales_orders o ON o.id = u.order_id WHERE o.warehouse = :wh AND o.number = :n ORDER BY u.sscc"
+            ),
+            {"wh": warehouse, "n": number},
+        )
+        return [
+            {
+                "sscc": r.sscc,
+                "totes": list(r.totes),
+                "packed_by": r.packed_by,
+                "packed_at": r.packed_at.isoformat(),
+                "shipment": r.shipment_id,
+            }
+            for r in rows
+        ]
+
+    @post("/shipments", operation_id="confirmShipment", guards=[requires("supervisor")])
+    async def ship(
+        self, warehouse: FromPath[str], data: JSONBody[ConfirmShipment], db: Db, principal: Caller
+    ) -> dict[str, Any]:
+        """Ship-confirm picked, packed orders (or a whole wave): stock out, COGS and invoices posted."""
+        return await confirm_shipment(db, principal, warehouse, data)
