@@ -58,10 +58,28 @@ def _psql(admin_url: str, sql: str) -> None:
     asyncio.run(run())
 
 
+# While ``bench all`` runs every scenario on one dataset, scenarios get its backends and servers
+# instead of starting their own.
+_SHARED: dict[str, object] = {}
+
+
+@contextlib.contextmanager
+def shared(found: Backends, started: list[Server]) -> Iterator[None]:
+    """Within this block, ``backends()``, ``server()`` and ``servers()`` yield these, started elsewhere."""
+    _SHARED.update(backends=found, servers=started)
+    try:
+        yield
+    finally:
+        _SHARED.clear()
+
+
 @contextlib.contextmanager
 def backends() -> Iterator[Backends]:
     """FLOORSYNC_DATABASE_URL/REDIS_URL if set, else the machine's services, else embedded ones;
     always a fresh database, dropped afterwards."""
+    if _SHARED:
+        yield _SHARED["backends"]  # type: ignore[misc]
+        return
     admin = os.environ.get("FLOORSYNC_DATABASE_URL")
     redis_url = os.environ.get("FLOORSYNC_REDIS_URL")
     with contextlib.ExitStack() as stack:
@@ -98,8 +116,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def server(found: Backends, *, command: str = "demo", env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A real ``floorsync`` process on a free port; stopped with SIGTERM afterwards."""
+def server(
+    found: Backends, *, command: str = "demo", env: dict[str, str] | None = None, module: str = "server.cli"
+) -> Iterator[Server]:
+    """A real ``floorsync`` process on a free port; stopped with SIGTERM afterwards.
+
+    ``module`` runs a wrapper of ``server.cli`` instead (e.g. ``load_tests.sql_trace``)."""
+    if _SHARED and module == "server.cli":
+        yield _SHARED["servers"][0]  # type: ignore[index]
+        return
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
     environment.update(
@@ -113,7 +138,7 @@ def server(found: Backends, *, command: str = "demo", env: dict[str, str] | None
     )
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", command], env=environment, cwd=REPO, stdout=log, stderr=log
+            [sys.executable, "-m", module, command], env=environment, cwd=REPO, stdout=log, stderr=log
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -135,6 +160,25 @@ def server(found: Backends, *, command: str = "demo", env: dict[str, str] | None
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextlib.contextmanager
+def servers(found: Backends, count: int, *, env: dict[str, str] | None = None) -> Iterator[list[Server]]:
+    """``count`` identical instances on the same backends: the first seeds the demo data, the others
+    start once it is ready (so migrations and seeding never race)."""
+    if _SHARED:
+        yield list(_SHARED["servers"])  # type: ignore[call-overload]
+        return
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(server(found, env=env))]
+        for _ in range(count - 1):
+            started.append(stack.enter_context(server(found, command="serve", env=env)))
+        yield started
+
+
+def asyncpg_dsn(found: Backends) -> str:
+    """The benchmark database's URL in the form asyncpg and libpq (pgbench, psql) accept."""
+    return make_url(found.database_url).set(drivername="postgresql").render_as_string(False)
 
 
 def percentile(values: list[float], pct: float) -> float:

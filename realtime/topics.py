@@ -9,7 +9,7 @@ from realtime.envelope import Envelope
 
 SUPERVISORS = frozenset({"supervisor", "admin"})
 ORDER_WATCHERS = frozenset({"sales_rep", "supervisor", "admin"})
-BOARD_PREFIXES = ("task.", "wave.", "exception.", "location.")
+BOARD_PREFIXES = ("task.", "wave.", "exception.", "approval.", "location.")
 MAX_SKUS = 500
 
 

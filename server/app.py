@@ -28,6 +28,7 @@ from server.routes.inventory import InventoryController
 from server.routes.items import ItemController
 from server.routes.ledger import LedgerController
 from server.routes.people import DeviceController, UserController
+from server.routes.pwa import PWA_HANDLERS
 from server.routes.realtime import RealtimeController, realtime_socket
 from server.routes.receiving import AsnController, ReceiptController
 from server.routes.replenishment import ReplenishmentController  # pick-face replenishment
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> Litestar:
             DeviceSyncController,
             RealtimeController,
             realtime_socket,
+            *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
         middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],

@@ -102,7 +102,20 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return problem_response(request, 500, "server.error", "Something went wrong on the server; it has been logged.")
 
 
+def _number_out_of_range(exc: DBAPIError) -> bool:
+    """A number too large for its column: asyncpg refuses to send it (22000, "out of int64 range") or
+    PostgreSQL overflows on it (22003). Such numbers come from the request (a path id, an offset)."""
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    return sqlstate == "22003" or (sqlstate == "22000" and "out of int" in str(cause))
+
+
 def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
+    if _number_out_of_range(exc):
+        return problem_response(
+            request, 422, "request.out_of_range", "A number in the request is too large; check the ids and amounts."
+        )
     if is_retryable(exc):
         # the transaction middleware sees this flag and runs the command again on a fresh transaction
         request.scope["state"]["retryable"] = True

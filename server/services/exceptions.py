@@ -162,6 +162,16 @@ async def resolve_exception(
 ) -> dict[str, Any]:
     """Close an exception with what was done about it."""
     record = await _locked(db, warehouse, exception_id)
+    pending = await db.scalar(
+        text("SELECT id FROM approvals WHERE exception_id = :id AND decision IS NULL"), {"id": exception_id}
+    )
+    if pending is not None:
+        raise DomainError(
+            "exception.awaits_approval",
+            f"Approve or reject approval {pending}: that resolves this exception",
+            exception=exception_id,
+            approval=int(pending),
+        )
     resolved = queue.resolve(record, by=by, now=datetime.now(UTC), resolution=resolution)
     return await _save(db, resolved, "exception.resolved")
 

@@ -127,8 +127,9 @@ def task_view(record: TaskRecord) -> dict[str, Any]:
         "sku": t.item,
         "description": record.description,
         "lot": t.lot,
-        "qty": t.qty,
-        "qty_done": t.qty_done,
+        # counts are blind: what the system expects in the bin is never shown or broadcast
+        "qty": None if t.kind is TaskKind.COUNT else t.qty,
+        "qty_done": None if t.kind is TaskKind.COUNT else t.qty_done,
         "order": t.order_id,
         "order_line": t.order_line,
         "wave": t.wave_id,
@@ -256,6 +257,7 @@ async def claim_next(
         "t.warehouse = :wh AND t.kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR t.wave_id = :wave)"
         " AND (t.state = 'open' OR (t.state IN ('assigned', 'in_progress')"
         " AND t.lease_expires_at <= :now)) AND t.id IN (SELECT id FROM tasks WHERE warehouse = :wh"
+        " AND kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR wave_id = :wave)"
         " AND state IN ('open', 'assigned', 'in_progress') ORDER BY priority DESC, id LIMIT 500"
         " FOR UPDATE SKIP LOCKED)",
         {"wh": warehouse, "kinds": list(kinds), "now": now, "wave": wave},
