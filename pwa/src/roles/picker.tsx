@@ -1,0 +1,375 @@
+// The picker: claim the next task (with its cluster trip) and follow the server's next expected scan:
+// location, item (with lot), quantity, tote. Offline, the scans of a task are collected here and
+// queued as one pick.confirm intent, which the server replays through the same rules exactly once.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { ApiError, describe, get, NetworkError, post, session } from '../lib/api'
+import { fail, ok } from '../lib/feedback'
+import { subscribe, Versions } from '../lib/live'
+import { mutate, onSettled } from '../lib/queue'
+import { Message, type Note, ScanField } from '../ui'
+import { type Prompt, type Task, type TripState, WarehousePicker, loadTrip, saveTrip, stepsOf } from './picking-state'
+
+const STEP_LABEL: Record<string, string> = {
+  location: 'Scan the location',
+  item: 'Scan the item',
+  quantity: 'Enter the quantity picked',
+  tote: 'Scan the tote',
+}
+
+export function Picker() {
+  const user = session.get()!.user
+  const [warehouse, setWarehouse] = useState(user.warehouses[0] ?? 'WH1')
+  const [trip, setTripState] = useState<TripState>(() => loadTrip(user.username, warehouse))
+  const [note, setNote] = useState<Note>(null)
+  const [busy, setBusy] = useState(false)
+  const tripRef = useRef(trip)
+  const setTrip = (next: TripState) => {
+    tripRef.current = next
+    saveTrip(user.username, next)
+    setTripState(next)
+  }
+
+  const task = trip.tasks.find((t) => t.id === trip.current) ?? null
+  const prompt = task ? trip.prompts[task.id] ?? null : null
+
+  // tasks taken away or changed by a supervisor, live
+  useEffect(() => {
+    const versions = new Versions()
+    return subscribe(`my-tasks:${warehouse}`, {
+      onEvents(events) {
+        let next = tripRef.current
+        for (const event of events) {
+          const data = event.data as Task
+          if (!versions.newer('task', event.entity_id, event.entity_version)) continue
+          if (!next.tasks.some((t) => t.id === data.id)) continue
+          const taken = data.assigned_to !== user.username
+          next = { ...next, tasks: next.tasks.map((t) => (t.id === data.id ? { ...t, ...data, taken } : t)) }
+          if (taken) {
+            if (next.current === data.id) next = { ...next, current: null }
+            fail()
+            setNote({
+              kind: 'error',
+              text: data.assigned_to ? `Task ${data.id} was given to ${data.assigned_to}.` : `Task ${data.id} was put back in the pool.`,
+            })
+          }
+        }
+        setTrip(next)
+      },
+      onReset() {
+        /* the trip is re-read on the next claim; nothing to refetch mid-pick */
+      },
+    })
+  }, [warehouse])
+
+  // queued picks settle when the device is back online
+  useEffect(
+    () =>
+      onSettled((settled) => {
+        if (settled.kind !== 'pick.confirm') return
+        const id = (settled.payload as { task: number }).task
+        const current = tripRef.current
+        if (!current.tasks.some((t) => t.id === id)) return
+        const result = settled.result as { task?: Task; code?: string; detail?: string }
+        setTrip({
+          ...current,
+          tasks: current.tasks.map((t) =>
+            t.id !== id
+              ? t
+              : settled.outcome === 'applied'
+                ? { ...t, ...(result.task ?? {}), queued: false }
+                : { ...t, queued: false, rejected: `${result.detail} (${result.code})` },
+          ),
+        })
+      }),
+    [],
+  )
+
+  const claim = async () => {
+    setBusy(true)
+    setNote(null)
+    try {
+      const answer = await post<{ task: Task | null; prompt: Prompt | null; trip: Task[] }>(
+        `/api/warehouses/${warehouse}/tasks/next`,
+        { kinds: ['pick'] },
+      )
+      if (!answer.task || !answer.prompt) {
+        setTrip({ warehouse, tasks: [], current: null, prompts: {}, local: {} })
+        setNote({ kind: 'info', text: 'No pick work right now.' })
+      } else {
+        const prompts: Record<number, Prompt> = { [answer.task.id]: answer.prompt }
+        setTrip({ warehouse, tasks: answer.trip, current: answer.task.id, prompts, local: {} })
+        ok()
+      }
+    } catch (error) {
+      fail()
+      setNote({ kind: 'error', text: describe(error) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  /** Move on to the trip's next task that still needs picking. */
+  const advance = (state: TripState): TripState => {
+    const next = state.tasks.find((t) => !t.queued && !t.taken && !t.rejected && ['assigned', 'in_progress', 'open'].includes(t.state) && t.id !== state.current)
+    if (!next) return { ...state, current: null }
+    const prompt = state.prompts[next.id] ?? firstPrompt(next)
+    return { ...state, current: next.id, prompts: { ...state.prompts, [next.id]: prompt } }
+  }
+
+  /** The server's answer to a scan: the next expected step, or the task's outcome. */
+  const applyAnswer = (answer: { task: Task; prompt: Prompt; picked?: number; short?: Record<string, unknown> }) => {
+    let next: TripState = {
+      ...tripRef.current,
+      tasks: tripRef.current.tasks.map((t) => (t.id === answer.task.id ? { ...t, ...answer.task } : t)),
+      prompts: { ...tripRef.current.prompts, [answer.task.id]: answer.prompt },
+    }
+    if (answer.prompt.step === 'done') {
+      setNote({
+        kind: 'ok',
+        text: answer.short
+          ? `Short pick recorded: ${answer.picked} picked; the rest is reported to the supervisor.`
+          : `Picked ${answer.picked} × ${answer.task.sku}.`,
+      })
+      next = advance(next)
+    } else setNote({ kind: 'ok', text: 'OK' })
+    setTrip(next)
+  }
+
+  /** Offline: hold the scan here; the whole pick goes out as one intent when complete. */
+  const scanLocally = (value: string | number) => {
+    const state = tripRef.current
+    const t = state.tasks.find((x) => x.id === state.current)!
+    const p = state.prompts[t.id]
+    const local = { ...(state.local[t.id] ?? {}) }
+    const expected = p.qty_expected
+    let step = p.step
+    if (step === 'location') {
+      if (String(value).toUpperCase() !== t.location.toUpperCase()) throw new LocalRefusal(`Wrong location ${value}: go to ${t.location}.`)
+      local.location = String(value)
+      step = 'item'
+    } else if (step === 'item') {
+      local.item = String(value)
+      step = 'quantity'
+    } else if (step === 'quantity') {
+      const qty = Number(value)
+      if (!Number.isInteger(qty) || qty < 0) throw new LocalRefusal('Enter the quantity picked (0 or more).')
+      if (qty > expected) throw new LocalRefusal(`Picked ${qty} but the task asks for ${expected}; put back the extra.`)
+      local.qty = qty
+      step = t.tote && qty > 0 ? 'tote' : 'done'
+    } else if (step === 'tote') {
+      if (String(value).toUpperCase() !== (t.tote ?? '').toUpperCase()) throw new LocalRefusal(`Wrong tote ${value}: use tote ${t.tote}.`)
+      local.tote = String(value)
+      step = 'done'
+    }
+    let next: TripState = {
+      ...state,
+      local: { ...state.local, [t.id]: local },
+      prompts: { ...state.prompts, [t.id]: { ...p, step, qty_picked: local.qty ?? null } },
+    }
+    if (step === 'done') {
+      const payload = {
+        warehouse: t.warehouse,
+        task: t.id,
+        location: local.location ?? t.location,
+        item: local.item ?? t.sku,
+        qty: local.qty ?? 0,
+        tote: local.tote ?? (local.qty ? t.tote : null),
+      }
+      void mutate('pick.confirm', payload, `Pick ${payload.qty} × ${t.sku} at ${t.location} (task ${t.ref})`)
+      next = { ...next, tasks: next.tasks.map((x) => (x.id === t.id ? { ...x, queued: true } : x)) }
+      next = advance(next)
+      setNote({ kind: 'ok', text: `Pick of ${t.sku} queued; it is sent when the network is back.` })
+    } else {
+      setNote({ kind: 'ok', text: step === 'quantity' ? 'Item noted; it is checked when back online.' : 'OK' })
+    }
+    setTrip(next)
+  }
+
+  const scan = async (value: string | number) => {
+    const state = tripRef.current
+    if (!task || !prompt) return
+    const offline = !navigator.onLine || state.local[task.id] !== undefined
+    try {
+      if (offline) scanLocally(value)
+      else {
+        const body = prompt.step === 'quantity' ? { qty: Number(value) } : { scan: String(value) }
+        try {
+          applyAnswer(await post(`/api/warehouses/${warehouse}/tasks/${task.id}/scans`, body))
+        } catch (error) {
+          if (!(error instanceof NetworkError)) throw error
+          scanLocally(value) // the network dropped on this very scan
+        }
+      }
+      ok()
+    } catch (error) {
+      fail()
+      setNote({ kind: 'error', text: error instanceof LocalRefusal || error instanceof ApiError ? error.message : describe(error) })
+    }
+  }
+
+  const redo = async (t: Task) => {
+    try {
+      const answer = await get<{ task: Task; prompt: Prompt }>(`/api/warehouses/${warehouse}/tasks/${t.id}`)
+      const state = tripRef.current
+      const local = { ...state.local }
+      delete local[t.id]
+      setTrip({
+        ...state,
+        current: t.id,
+        local,
+        tasks: state.tasks.map((x) => (x.id === t.id ? { ...answer.task, rejected: undefined } : x)),
+        prompts: { ...state.prompts, [t.id]: answer.prompt },
+      })
+      setNote(null)
+    } catch (error) {
+      setNote({ kind: 'error', text: describe(error) })
+    }
+  }
+
+  const done = trip.tasks.length > 0 && !task
+  return (
+    <div class="picker">
+      <WarehousePicker warehouses={user.warehouses} value={warehouse} onChange={(w) => { setWarehouse(w); setTrip(loadTrip(user.username, w)) }} />
+      {!task && (
+        <section class="card">
+          {done ? <p>Trip complete: take the totes to staging.</p> : <p>Claim your next pick task to start.</p>}
+          <button type="button" class="big" onClick={() => void claim()} disabled={busy} data-testid="claim">
+            {busy ? 'Looking for work…' : 'Next task'}
+          </button>
+        </section>
+      )}
+      {task && prompt && <PickStep task={task} prompt={prompt} onScan={(v) => void scan(v)} />}
+      <Message note={note} />
+      {trip.tasks.length > 0 && <TripList trip={trip} onRedo={(t) => void redo(t)} />}
+    </div>
+  )
+}
+
+class LocalRefusal extends Error {}
+
+function firstPrompt(t: Task): Prompt {
+  return {
+    step: 'location',
+    task_id: t.ref,
+    location: t.location,
+    sku: t.sku,
+    description: t.description,
+    lot: t.lot,
+    lot_required: false,
+    qty_expected: t.qty - t.qty_done,
+    qty_picked: null,
+    tote: t.tote,
+  }
+}
+
+function PickStep({ task, prompt, onScan }: { task: Task; prompt: Prompt; onScan(value: string | number): void }) {
+  const steps = stepsOf(task)
+  return (
+    <section class="card pick" aria-labelledby="pick-title" data-testid="pick-step" data-step={prompt.step}>
+      <h2 id="pick-title">
+        {task.order ? `Order ${task.order}` : 'Pick'} <small title={task.ref}>task {task.id}</small>
+      </h2>
+      <ol class="steps" aria-label="Steps">
+        {steps.map((s) => (
+          <li key={s} class={s === prompt.step ? 'now' : steps.indexOf(s) < steps.indexOf(prompt.step as never) ? 'done' : ''} aria-current={s === prompt.step ? 'step' : undefined}>
+            {s}
+          </li>
+        ))}
+      </ol>
+      <dl class="facts">
+        <dt>Location</dt>
+        <dd class="huge" data-testid="location">{prompt.location}</dd>
+        <dt>Item</dt>
+        <dd>
+          <strong>{prompt.sku}</strong> {prompt.description}
+          {prompt.lot && <span class="badge">lot {prompt.lot}</span>}
+        </dd>
+        <dt>Quantity</dt>
+        <dd class="huge" data-testid="qty">{prompt.qty_expected}</dd>
+        {task.tote && (
+          <>
+            <dt>Tote</dt>
+            <dd>{task.tote}</dd>
+          </>
+        )}
+      </dl>
+      {prompt.step === 'quantity' ? (
+        <QuantityStep expected={prompt.qty_expected} onSubmit={onScan} />
+      ) : (
+        <ScanField
+          label={STEP_LABEL[prompt.step] ?? 'Scan'}
+          onScan={onScan}
+          hint={prompt.step === 'item' && prompt.lot_required ? 'Lot-tracked: scan the label with the lot.' : undefined}
+        />
+      )}
+    </section>
+  )
+}
+
+function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: number): void }) {
+  const [value, setValue] = useState(String(expected))
+  const [confirmShort, setConfirmShort] = useState(false)
+  const input = useRef<HTMLInputElement>(null)
+  // focus before the next paint: a wedge scanner or keypad may already be sending keys
+  useLayoutEffect(() => {
+    input.current?.focus()
+    input.current?.select()
+  }, [])
+  const qty = Number(value)
+  const submit = (event: Event) => {
+    event.preventDefault()
+    if (!Number.isInteger(qty) || qty < 0 || value === '') return
+    if (qty < expected && !confirmShort) {
+      setConfirmShort(true)
+      return
+    }
+    onSubmit(qty)
+  }
+  return (
+    <form class="scan" onSubmit={submit}>
+      <label for="qty">Quantity picked (of {expected})</label>
+      <div class="scan-row">
+        <input id="qty" ref={input} type="number" inputMode="numeric" min={0} max={expected} value={value} onInput={(e) => { setValue((e.target as HTMLInputElement).value); setConfirmShort(false) }} />
+        <button type="submit" class="big">
+          {confirmShort ? `Confirm short pick: ${qty} of ${expected}` : 'Confirm'}
+        </button>
+      </div>
+      <button type="button" class="secondary short" onClick={() => { setValue('0'); setConfirmShort(false); input.current?.focus() }}>
+        Short pick: none found
+      </button>
+      {confirmShort && (
+        <p class="note note-error" role="alert">
+          Fewer than asked: confirming reports a short pick to the supervisor and orders a count of the bin.
+        </p>
+      )}
+    </form>
+  )
+}
+
+function TripList({ trip, onRedo }: { trip: TripState; onRedo(t: Task): void }) {
+  return (
+    <section class="card" aria-labelledby="trip-title">
+      <h2 id="trip-title">This trip</h2>
+      <ul class="rows" data-testid="trip">
+        {trip.tasks.map((t) => (
+          <li key={t.id} class={t.id === trip.current ? 'current' : ''}>
+            <span>
+              <strong>{t.location}</strong> {t.qty} × {t.sku}
+            </span>
+            <span class={`badge state-${t.rejected ? 'rejected' : t.queued ? 'queued' : t.state}`}>
+              {t.rejected ? 'rejected' : t.taken ? 'reassigned' : t.queued ? 'queued' : t.state.replace('_', ' ')}
+            </span>
+            {t.rejected && (
+              <span class="why">
+                {t.rejected}{' '}
+                <button type="button" class="link" onClick={() => onRedo(t)}>
+                  Redo
+                </button>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}

@@ -1,0 +1,193 @@
+// Shared pieces of every role's screen: the scan field, camera, sync banner, messages and tabs.
+import type { ComponentChildren } from 'preact'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { dismissRejection, flush, sync } from './lib/queue'
+import { useStore } from './lib/store'
+import { liveStatus } from './lib/live'
+
+export type Note = { kind: 'ok' | 'error' | 'info'; text: string } | null
+
+/** The line under a step telling what just happened; errors are announced assertively. */
+export function Message({ note }: { note: Note }) {
+  if (!note) return <p class="note" role="status" aria-live="polite" />
+  return (
+    <p class={`note note-${note.kind}`} role={note.kind === 'error' ? 'alert' : 'status'} aria-live={note.kind === 'error' ? 'assertive' : 'polite'}>
+      {note.text}
+    </p>
+  )
+}
+
+interface ScanFieldProps {
+  label: string
+  onScan(value: string): void
+  disabled?: boolean
+  hint?: string
+  id?: string
+  autoFocus?: boolean
+}
+
+/**
+ * Where a keyboard-wedge scanner types: it sends the code as fast keystrokes ending in Enter. The
+ * field keeps the focus after each scan so the next trigger pull lands here too.
+ */
+export function ScanField({ label, onScan, disabled, hint, id = 'scan', autoFocus = true }: ScanFieldProps) {
+  const input = useRef<HTMLInputElement>(null)
+  const [camera, setCamera] = useState(false)
+  // focus before the next paint: the scanner may fire again right away
+  useLayoutEffect(() => {
+    if (autoFocus && !disabled) input.current?.focus()
+  }, [label, disabled, autoFocus])
+  const submit = (event: Event) => {
+    event.preventDefault()
+    const value = input.current?.value.trim() ?? ''
+    if (!value) return
+    input.current!.value = ''
+    onScan(value)
+    input.current?.focus()
+  }
+  return (
+    <form class="scan" onSubmit={submit}>
+      <label for={id}>{label}</label>
+      <div class="scan-row">
+        <input
+          id={id}
+          ref={input}
+          name={id}
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          enterkeyhint="go"
+          disabled={disabled}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+        />
+        <button type="button" class="secondary" onClick={() => setCamera(true)} disabled={disabled} title="Scan with the camera">
+          Camera
+        </button>
+      </div>
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+      {camera && (
+        <CameraScan
+          onClose={() => setCamera(false)}
+          onScan={(value) => {
+            setCamera(false)
+            onScan(value)
+          }}
+        />
+      )}
+    </form>
+  )
+}
+
+function CameraScan({ onScan, onClose }: { onScan(value: string): void; onClose(): void }) {
+  const video = useRef<HTMLVideoElement>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    const stop = new AbortController()
+    import('./lib/camera')
+      .then(({ scanFromCamera }) => scanFromCamera(video.current!, stop.signal))
+      .then((value) => value && onScan(value))
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+    return () => stop.abort()
+  }, [])
+  return (
+    <div class="camera" role="dialog" aria-modal="true" aria-label="Camera scanner">
+      <video ref={video} muted playsInline />
+      {error && <p role="alert">Camera unavailable: {error}</p>}
+      <button type="button" onClick={onClose}>
+        Close camera
+      </button>
+    </div>
+  )
+}
+
+/** Offline banner with the number of queued actions, and whatever the server rejected. */
+export function SyncBanner() {
+  const state = useStore(sync)
+  const live = useStore(liveStatus)
+  return (
+    <div class="sync">
+      {!state.online && (
+        <p class="banner offline" role="status" data-testid="offline-banner">
+          Offline: {state.queued} action{state.queued === 1 ? '' : 's'} queued; they are sent when the network is back.
+        </p>
+      )}
+      {state.online && state.queued > 0 && (
+        <p class="banner pending" role="status" data-testid="pending-banner">
+          {state.syncing ? 'Sending' : 'Waiting to send'} {state.queued} queued action{state.queued === 1 ? '' : 's'}.{' '}
+          <button type="button" class="link" onClick={() => void flush()}>
+            Send now
+          </button>
+        </p>
+      )}
+      {state.online && state.queued === 0 && live === 'offline' && (
+        <p class="banner pending" role="status">
+          Reconnecting live updates…
+        </p>
+      )}
+      {state.problem && (
+        <p class="banner error" role="alert">
+          {state.problem}
+        </p>
+      )}
+      {state.rejections.length > 0 && (
+        <section class="rejections" aria-label="Rejected actions" data-testid="rejections">
+          <h2>Rejected by the server</h2>
+          <ul>
+            {state.rejections.map((r) => (
+              <li key={r.id}>
+                <strong>{r.label}</strong>: {r.detail} <code>{r.code}</code>{' '}
+                <button type="button" class="link" onClick={() => void dismissRejection(r.id!)}>
+                  Dismiss
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  )
+}
+
+export function Tabs<T extends string>({ tabs, current, onChange }: { tabs: [NoInfer<T>, string][]; current: T; onChange(tab: NoInfer<T>): void }) {
+  return (
+    <nav class="tabs" aria-label="Sections">
+      {tabs.map(([key, label]) => (
+        <button type="button" key={key} aria-current={current === key ? 'page' : undefined} onClick={() => onChange(key)}>
+          {label}
+        </button>
+      ))}
+    </nav>
+  )
+}
+
+export function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      {children}
+    </label>
+  )
+}
+
+export function money(amount: { amount: number; currency: string } | null | undefined): string {
+  if (!amount) return '–'
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency: amount.currency }).format(amount.amount / 100)
+}
+
+/** Small bar chart (SVG) for KPI tiles. */
+export function Spark({ values, label }: { values: number[]; label: string }) {
+  const max = Math.max(1, ...values)
+  const width = 120
+  const bar = width / Math.max(values.length, 1)
+  return (
+    <svg class="spark" viewBox={`0 0 ${width} 32`} role="img" aria-label={label}>
+      {values.map((v, i) => (
+        <rect key={i} x={i * bar + 1} y={32 - (v / max) * 30} width={Math.max(bar - 2, 1)} height={(v / max) * 30} />
+      ))}
+    </svg>
+  )
+}
