@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import File
 
 import server
@@ -100,7 +101,7 @@ def app_shell(request: Request[Any, Any, Any]) -> Response[Any] | File:
 
 
 @get("/{path:path}", operation_id="appFile", include_in_schema=False, sync_to_thread=False)
-def app_file(request: Request[Any, Any, Any], path: str) -> Response[Any] | File:
+def app_file(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[Any] | File:
     """A file of the built app, or the shell for a client-side route."""
     relative = path.lstrip("/")
     if relative.split("/", 1)[0] in SERVER_PREFIXES:

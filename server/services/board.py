@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from domain import tasks as rules
 from domain.errors import DomainError
 from realtime.positions import stream_position
 from server.auth.tokens import Principal
-from server.outbox import emit_many
+from server.outbox import Event, emit_many
 from server.services import tasks
 
 ACTIVE = ("open", "assigned", "in_progress", "exception")
@@ -101,6 +102,7 @@ async def reassign_task(
 ) -> dict[str, Any]:
     """Hand a task to another worker (a fresh lease), or with no worker put it back in the pool."""
     record = await tasks.load_locked(db, warehouse, task_id)
+    previous = record.task.claimed_by
     now = datetime.now(UTC)
     if worker is None:
         reason = f"released by {principal.username}"
@@ -109,8 +111,13 @@ async def reassign_task(
         await _worker_exists(db, worker, warehouse)
         record.task = rules.reassign(record.task, worker, supervisor=principal.username, now=now)
     await tasks.save(db, record)
-    await emit_many(db, [tasks.task_event(record, "task.reassigned" if worker else None)])
+    await emit_many(db, [_handed_over(tasks.task_event(record, "task.reassigned" if worker else None), previous)])
     return tasks.task_view(record)
+
+
+def _handed_over(event: Event, previous: str | None) -> Event:
+    """The event also names who held the task before, so that worker's handheld drops it live."""
+    return replace(event, data={**event.data, "previous_assigned_to": previous})
 
 
 async def release_lapsed_leases(db: AsyncSession, *, now: datetime, limit: int = 200) -> int:
@@ -131,8 +138,11 @@ async def release_lapsed_leases(db: AsyncSession, *, now: datetime, limit: int =
     if not ids:
         return 0
     records = await tasks.load(db, "t.id = ANY(:ids)", {"ids": ids})
+    events = []
     for record in records:
+        previous = record.task.claimed_by
         record.task = rules.release_if_expired(record.task, now=now)
         await tasks.save(db, record)
-    await emit_many(db, [tasks.task_event(r, "task.lease_expired") for r in records])
+        events.append(_handed_over(tasks.task_event(record, "task.lease_expired"), previous))
+    await emit_many(db, events)
     return len(records)

@@ -79,12 +79,15 @@ async def test_a_lapsed_lease_goes_back_to_the_pool_with_an_event(client: Client
         row = (
             await session.execute(text("SELECT state, claimed_by FROM tasks WHERE id = :id"), {"id": task["id"]})
         ).one()
-        events = await session.scalar(
-            text("SELECT count(*) FROM outbox_events WHERE type = 'task.lease_expired' AND entity_id = :id"),
-            {"id": str(task["id"])},
-        )
+        events = (
+            await session.scalars(
+                text("SELECT data FROM outbox_events WHERE type = 'task.lease_expired' AND entity_id = :id"),
+                {"id": str(task["id"])},
+            )
+        ).all()
     assert tuple(row) == ("open", None)
-    assert events == 1
+    assert len(events) == 1
+    assert events[0]["previous_assigned_to"] == "picker2"  # so picker2's handheld drops it live
 
 
 async def test_a_credit_hold_is_queued_acknowledged_and_resolved_by_approval(client: Client) -> None:
