@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.seed import gs1_check_digit
 from tests.conftest import auth_headers, new_key
-from tests.stock_helpers import new_item, place
+from tests.stock_helpers import assert_inventory_invariants, new_item, place
 
 Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
@@ -157,6 +157,12 @@ async def assert_ledger_invariants(db: Sessions) -> None:
         ).all()
     assert off_qty == [], f"valuations not covering the stock on hand: {off_qty}"
     assert off_value == [], f"GL Inventory differs from the stock valuation: {off_value}"
+
+
+async def assert_books(db: Sessions) -> None:
+    """Stock and books agree: the inventory invariants and the ledger invariants, in one call."""
+    await assert_inventory_invariants(db)
+    await assert_ledger_invariants(db)
 
 
 async def picked_orders(client: Client, db: Sessions, *, qtys: list[int], cost: int = 300) -> tuple[str, list[Any]]:

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 
 from tests.conftest import auth_headers, bearer, login, new_key
-from tests.execution_helpers import Client, Sessions, gl_inventory, gtin_of, post, unbalanced_entries
-from tests.stock_helpers import add_stock, assert_inventory_invariants, new_item, place
+from tests.execution_helpers import Client, Sessions, assert_books, gtin_of, post
+from tests.stock_helpers import add_stock, new_item, place
 
 COUNTS = "/api/warehouses/WH1/counts"
 SCANS = "/api/warehouses/WH1/tasks/{}/scans"
@@ -81,33 +81,6 @@ async def _entry_lines(db: Sessions, entry_id: str) -> list[tuple[str, int, int]
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
-async def assert_books_balance(db: Sessions, skus: list[str]) -> None:
-    """GL Inventory of WH1 = its valuations; per item: GL = value, valuation qty = stock on hand."""
-    async with db() as session:
-        gl, value = (
-            await session.execute(
-                text(
-                    "SELECT (SELECT coalesce(sum(debit - credit), 0) FROM journal_lines"
-                    "   WHERE account = '1300' AND warehouse = 'WH1'),"
-                    " (SELECT coalesce(sum(value), 0) FROM item_valuations WHERE warehouse = 'WH1')"
-                )
-            )
-        ).one()
-        assert gl == value
-        for sku in skus:
-            item_gl, item_value, on_hand = await gl_inventory(db, sku)
-            qty = await session.scalar(
-                text(
-                    "SELECT coalesce(sum(v.qty), 0) FROM item_valuations v JOIN items i ON i.id = v.item_id"
-                    " WHERE i.sku = :s AND v.warehouse = 'WH1'"
-                ),
-                {"s": sku},
-            )
-            assert (item_gl, int(qty or 0)) == (item_value, on_hand), sku
-    assert await unbalanced_entries(db) == []
-    await assert_inventory_invariants(db)
-
-
 async def _setup(client: Client, *, price: int, qty: int) -> tuple[dict[str, str], dict[str, str], str, str, str]:
     """Supervisor, worker, a fresh bin holding ``qty`` of a fresh item; returns (sup, worker, zone, bin, sku)."""
     admin, sup = await auth_headers(client, "admin"), await auth_headers(client, "super1")
@@ -164,7 +137,7 @@ async def test_small_count_variance_is_booked_at_once_with_its_posting(client: C
         "task.completed": 1,
         "stock.changed": 2,
     }
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def _big_variance(
@@ -220,7 +193,7 @@ async def test_large_variance_waits_for_approval_then_books(client: Client, db: 
     assert types == ["exception.raised", "approval.requested", "exception.resolved", "approval.decided"]
     [after] = [r for r in await _results(client, sup, result["task"]) if r["id"] == result["id"]]
     assert (after["adjusted"], after["decision"], after["decided_by"]) == (True, "approved", "super1")
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_rejected_variance_books_nothing(client: Client, db: Sessions) -> None:
@@ -240,7 +213,7 @@ async def test_rejected_variance_books_nothing(client: Client, db: Sessions) -> 
         ).one()
         adjusted = await session.scalar(text("SELECT adjusted FROM count_results WHERE id = :id"), {"id": result["id"]})
     assert tuple(recount) == ("count", "open", "recount") and adjusted is False
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_a_count_whose_stock_moved_before_approval_is_not_booked(client: Client, db: Sessions) -> None:
@@ -253,7 +226,7 @@ async def test_a_count_whose_stock_moved_before_approval_is_not_booked(client: C
     assert await _on_hand(db, bin_code, sku) == 21
     approval = (await client.get(f"/api/approvals/{result['approval']}", headers=sup)).json()
     assert approval["decision"] is None and approval["exception_state"] == "open"
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_uncounted_stock_in_the_location_counts_as_zero(client: Client, db: Sessions) -> None:
@@ -267,7 +240,7 @@ async def test_uncounted_stock_in_the_location_counts_as_zero(client: Client, db
     assert (results[counted_sku]["action"], results[counted_sku]["variance_qty"]) == ("none", 0)
     assert (results[missing_sku]["action"], results[missing_sku]["counted_qty"]) == ("auto_adjust", 0)
     assert await _on_hand(db, bin_code, missing_sku) == 0
-    await assert_books_balance(db, [counted_sku, missing_sku])
+    await assert_books(db)
 
 
 async def test_a_lot_tracked_item_is_counted_per_lot(client: Client, db: Sessions) -> None:
@@ -292,7 +265,7 @@ async def test_a_lot_tracked_item_is_counted_per_lot(client: Client, db: Session
     results = {r["lot"]: (r["action"], r["variance_qty"]) for r in await _results(client, sup, task_id)}
     assert results == {"L1": ("none", 0), "L2": ("auto_adjust", -1)}
     assert (await _on_hand(db, bin_code, sku, "L1"), await _on_hand(db, bin_code, sku, "L2")) == (5, 2)
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 def _numbers(value: Any, key: str = "") -> list[tuple[str, Any]]:
@@ -348,7 +321,7 @@ async def test_count_submit_mutation_replayed_twice_applies_once(client: Client,
     rejected = (await post(client, worker, url, late, 200))["results"][0]
     assert (rejected["outcome"], rejected["result"]["code"]) == ("rejected", "task.not_active")
     assert await _on_hand(db, bin_code, sku) == 9
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_abc_schedule_counts_a_items_first(client: Client, db: Sessions) -> None:
@@ -440,4 +413,4 @@ async def test_missing_stock_promised_to_orders_waits_for_a_supervisor(client: C
     assert (allocated.status_code, allocated.json()["code"]) == (409, "count.stock_allocated")
     assert await _on_hand(db, bin_code, sku) == 10
     await post(client, sup, f"/api/approvals/{result['approval']}/reject", {"note": "order picks first"}, 200)
-    await assert_books_balance(db, [sku])
+    await assert_books(db)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 
 from tests.conftest import auth_headers, bearer, login
-from tests.execution_helpers import Client, Sessions, gl_inventory, gtin_of, post, unbalanced_entries
-from tests.stock_helpers import add_stock, assert_inventory_invariants, new_item, place
+from tests.execution_helpers import Client, Sessions, assert_books, gtin_of, post
+from tests.stock_helpers import add_stock, new_item, place
 
 SCANS = "/api/warehouses/WH1/tasks/{}/scans"
 PLAN = "/api/warehouses/WH1/replenishment"
@@ -68,33 +68,6 @@ async def _on_hand(db: Sessions, location: str, sku: str) -> int:
     return int(qty or 0)
 
 
-async def assert_books_balance(db: Sessions, skus: list[str]) -> None:
-    """GL Inventory of WH1 = its valuations; per item: GL = value, valuation qty = stock on hand."""
-    async with db() as session:
-        gl, value = (
-            await session.execute(
-                text(
-                    "SELECT (SELECT coalesce(sum(debit - credit), 0) FROM journal_lines"
-                    "   WHERE account = '1300' AND warehouse = 'WH1'),"
-                    " (SELECT coalesce(sum(value), 0) FROM item_valuations WHERE warehouse = 'WH1')"
-                )
-            )
-        ).one()
-        assert gl == value
-        for sku in skus:
-            item_gl, item_value, on_hand = await gl_inventory(db, sku)
-            qty = await session.scalar(
-                text(
-                    "SELECT coalesce(sum(v.qty), 0) FROM item_valuations v JOIN items i ON i.id = v.item_id"
-                    " WHERE i.sku = :s AND v.warehouse = 'WH1'"
-                ),
-                {"s": sku},
-            )
-            assert (item_gl, int(qty or 0)) == (item_value, on_hand), sku
-    assert await unbalanced_entries(db) == []
-    await assert_inventory_invariants(db)
-
-
 async def test_face_below_min_gets_one_replenish_task(client: Client, db: Sessions) -> None:
     sup, _, face, reserve, sku = await _face_and_reserve(client, min_qty=10, max_qty=50, face_qty=4, reserve_qty=100)
     planned = await post(client, sup, PLAN, {"locations": [face]})
@@ -106,7 +79,7 @@ async def test_face_below_min_gets_one_replenish_task(client: Client, db: Sessio
     faces = (await client.get(FACES, headers=sup, params={"below_min": "false"})).json()
     [view] = [f for f in faces if f["location"] == face]
     assert (view["on_hand"], view["inbound"], view["below_min"]) == (4, 46, False)
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_replenish_task_moves_reserve_stock_to_the_face(client: Client, db: Sessions) -> None:
@@ -147,7 +120,7 @@ async def test_replenish_task_moves_reserve_stock_to_the_face(client: Client, db
     assert moves == ["move", "move"] and completed == 1
     # the face is full again: nothing more to plan
     assert (await post(client, sup, PLAN, {"locations": [face]}))["tasks"] == []
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_taking_less_than_asked_finishes_and_counts_the_reserve(client: Client, db: Sessions) -> None:
@@ -173,7 +146,7 @@ async def test_taking_less_than_asked_finishes_and_counts_the_reserve(client: Cl
         ).one()
     assert tuple(count) == ("count", "open", reserve, "replenish_short")
     assert (await _on_hand(db, face, sku), await _on_hand(db, reserve, sku)) == (15, 15)
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def _order(client: Client, sku: str, qty: int) -> str:
@@ -198,7 +171,7 @@ async def test_a_pick_that_leaves_a_face_below_min_plans_its_replenishment(clien
     assert answer["task"]["state"] == "done"
     [(_, source, qty, _, state, _, reason)] = await _replenish_tasks(db, face)
     assert (source, qty, state, reason) == (reserve, 43, "open", "below_min")
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_wave_release_replenishes_a_face_already_below_min(client: Client, db: Sessions) -> None:
@@ -207,7 +180,7 @@ async def test_wave_release_replenishes_a_face_already_below_min(client: Client,
     await post(client, sup, "/api/warehouses/WH1/waves", {"orders": [number]})
     [(_, source, qty, _, state, _, _)] = await _replenish_tasks(db, face)
     assert (source, qty, state) == (reserve, 42, "open")
-    await assert_books_balance(db, [sku])
+    await assert_books(db)
 
 
 async def test_bad_replenishment_input_is_refused_and_writes_nothing(client: Client, db: Sessions) -> None:
