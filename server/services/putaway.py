@@ -7,19 +7,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import stock
 from domain import tasks as rules
 from domain.errors import DomainError
 from domain.putaway import check_destination
-from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.outbox import Event, emit_many
 from server.services import catalog, tasks
-from server.services.ledger import StockLedger
-from server.services.locking import lock_item_balances, lock_items
 from server.services.picking import TaskScan
-from server.services.scans import read, read_location, require_item
-from server.services.stock_events import publish_atp
+from server.services.scans import read_location
+from server.services.task_moves import check_task_item, move_task_stock
 from server.services.tasks import TaskRecord
 
 
@@ -75,13 +71,7 @@ async def scan_putaway(db: AsyncSession, principal: Principal, record: TaskRecor
             )
         record.scans.append({"step": "location", "value": code})
     elif step == "item":
-        scanned = read(cmd.scan, step="item")
-        item = await require_item(db, scanned)
-        if item.sku != t.item:
-            raise _refuse("scan.wrong_item", f"Wrong item {item.sku}: put away {t.item}.", expected=t.item)
-        if t.lot and scanned.lot and scanned.lot != t.lot:
-            raise _refuse("scan.wrong_lot", f"Wrong lot {scanned.lot}: put away lot {t.lot}.", expected=t.lot)
-        record.scans.append({"step": "item", "value": item.sku, "lot": scanned.lot})
+        record.scans.append(await check_task_item(db, record, cmd.scan, verb="put away"))
     else:
         code = await read_location(db, t.warehouse, cmd.scan)
         suggested = t.to_location.code if t.to_location else code
@@ -110,24 +100,9 @@ async def _move(
     target = await catalog.location(db, warehouse, to_code)
     if target.kind not in ("storage", "pick_face"):
         raise _refuse("putaway.not_storage", f"{target.code} is not a storage bin or pick face", location=target.code)
-    await lock_items(db, warehouse, [record.item_id])
-    ledger = StockLedger(db, warehouse, principal.user_id, principal.device_id)
-    ledger.hold(await lock_item_balances(db, warehouse, [record.item_id], status=None))
-    key = StockKey(t.location.code, t.item or "", t.lot or "", StockStatus.AVAILABLE)
-    source = ledger.held.get(key)
-    if source is None:
-        raise DomainError(
-            "stock.insufficient", f"No {t.item} left at {t.location.code}", status=409, **stock.key_facts(key)
-        )
-    to_key = StockKey(target.code, key.item, key.lot, key.status)
-    await ledger.open(to_key, location_id=target.id, item_id=record.item_id, received_on=source.received_on)
-    origin = Origin(
-        f"putaway:{record.id}", principal.username, str(principal.device_id) if principal.device_id else None
+    qty = t.qty - t.qty_done
+    await move_task_stock(
+        db, principal, record, to_code=target.code, to_location_id=target.id, qty=qty, purpose="putaway"
     )
-    out, into = stock.move(key, t.qty - t.qty_done, origin=origin, to_location=target.code)
-    ledger.apply(out)
-    ledger.apply(into)
-    await ledger.flush()
     record.task = rules.complete(t, principal.username, now=now)
-    await publish_atp(db, warehouse, [record.item_id], today=await catalog.warehouse_today(db, warehouse))
-    return {"put_away": {"location": target.code, "qty": out.delta_on_hand * -1}}
+    return {"put_away": {"location": target.code, "qty": qty}}

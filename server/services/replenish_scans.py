@@ -13,19 +13,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import stock
 from domain import tasks as rules
 from domain.errors import DomainError
-from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.outbox import Event, emit_many
-from server.services import catalog, tasks
+from server.services import tasks
 from server.services.count_tasks import ensure_count
-from server.services.ledger import StockLedger
-from server.services.locking import lock_item_balances, lock_items
 from server.services.picking import TaskScan
-from server.services.scans import read, read_location, require_item
-from server.services.stock_events import publish_atp
+from server.services.scans import read_location
+from server.services.task_moves import check_task_item, move_task_stock
 from server.services.tasks import TaskRecord
 
 
@@ -118,13 +114,7 @@ async def scan_replenish(db: AsyncSession, principal: Principal, record: TaskRec
     elif not cmd.scan:
         raise _refuse("scan.empty", "Nothing scanned. Scan again", step=step)
     elif step == "item":
-        scanned = read(cmd.scan, step="item")
-        item = await require_item(db, scanned)
-        if item.sku != t.item:
-            raise _refuse("scan.wrong_item", f"Wrong item {item.sku}: take {t.item}.", expected=t.item)
-        if t.lot and scanned.lot and scanned.lot != t.lot:
-            raise _refuse("scan.wrong_lot", f"Wrong lot {scanned.lot}: take lot {t.lot}.", expected=t.lot)
-        record.scans.append({"step": "item", "value": item.sku, "lot": scanned.lot})
+        record.scans.append(await check_task_item(db, record, cmd.scan, verb="take"))
     else:
         code = await read_location(db, t.warehouse, cmd.scan)
         expected = t.location.code if step == "location" else (t.to_location.code if t.to_location else "")
@@ -144,28 +134,18 @@ async def _move(db: AsyncSession, principal: Principal, record: TaskRecord, *, n
     assert record.item_id is not None and record.to_location_id is not None and t.to_location is not None
     taken = _scanned(record, "quantity")
     qty = int(taken["qty"]) if taken else 0
-    await lock_items(db, t.warehouse, [record.item_id])
-    ledger = StockLedger(db, t.warehouse, principal.user_id, principal.device_id)
-    ledger.hold(await lock_item_balances(db, t.warehouse, [record.item_id]))
-    key = StockKey(t.location.code, t.item or "", t.lot or "", StockStatus.AVAILABLE)
-    source = ledger.held.get(key)
-    if source is None:
-        raise DomainError(
-            "stock.insufficient", f"No {t.item} left at {t.location.code}", status=409, **stock.key_facts(key)
-        )
-    face = StockKey(t.to_location.code, key.item, key.lot, key.status)
-    await ledger.open(face, location_id=record.to_location_id, item_id=record.item_id, received_on=source.received_on)
-    origin = Origin(
-        f"replenish:{record.id}", principal.username, str(principal.device_id) if principal.device_id else None
+    await move_task_stock(
+        db,
+        principal,
+        record,
+        to_code=t.to_location.code,
+        to_location_id=record.to_location_id,
+        qty=qty,
+        purpose="replenish",
     )
-    out, into = stock.move(key, qty, origin=origin, to_location=face.location)
-    ledger.apply(out)
-    ledger.apply(into)
-    await ledger.flush()
     remaining = t.qty - t.qty_done
     record.task = rules.complete(t, principal.username, now=now, qty_done=t.qty_done + qty)
     result: dict[str, Any] = {"moved": qty}
     if qty < remaining:
         result["count_task"] = await _short(db, record)
-    await publish_atp(db, t.warehouse, [record.item_id], today=await catalog.warehouse_today(db, t.warehouse))
     return result
