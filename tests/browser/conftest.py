@@ -29,7 +29,7 @@ from server.settings import Settings
 from tests.backends import free_port, wait_until
 from tests.conftest import DEMO_PASSWORDS
 from tests.fresh import fresh_settings
-from tests.processes import floorsync
+from tests.processes import floorsync, server_env
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "pwa" / "dist"
@@ -85,17 +85,7 @@ class Floor:
 @contextmanager
 def _server(settings: Settings, data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
-    env.update(
-        FLOORSYNC_DATABASE_URL=settings.database_url or "",
-        FLOORSYNC_REDIS_URL=settings.redis_url or "",
-        FLOORSYNC_REDIS_NAMESPACE=settings.redis_namespace,
-        FLOORSYNC_SECRET_KEY=settings.secret_key,
-        FLOORSYNC_DATA_DIR=str(data_dir),
-        FLOORSYNC_PORT=str(port),
-        FLOORSYNC_PWA_DIR=str(DIST),
-        FLOORSYNC_LOG_LEVEL="warning",
-    )
+    env = server_env(settings, data_dir, port=port, FLOORSYNC_PWA_DIR=str(DIST))
     process = floorsync("serve", env=env, cwd=REPO)
     try:
         yield f"http://127.0.0.1:{port}", process

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -15,7 +14,7 @@ from server.settings import Settings
 from tests.backends import free_port, wait_until
 from tests.fresh import fresh_settings
 from tests.live import handheld
-from tests.processes import floorsync
+from tests.processes import floorsync, server_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,16 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 @contextmanager
 def instance(settings: Settings, data_dir: Path) -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
-    env.update(
-        FLOORSYNC_DATABASE_URL=settings.database_url or "",
-        FLOORSYNC_REDIS_URL=settings.redis_url or "",
-        FLOORSYNC_REDIS_NAMESPACE=settings.redis_namespace,
-        FLOORSYNC_SECRET_KEY=settings.secret_key,
-        FLOORSYNC_DATA_DIR=str(data_dir),
-        FLOORSYNC_PORT=str(port),
-        FLOORSYNC_LOG_LEVEL="warning",
-    )
+    env = server_env(settings, data_dir, port=port)
     process = floorsync("serve", env=env, cwd=REPO)
     try:
         yield f"http://127.0.0.1:{port}"
