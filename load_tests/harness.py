@@ -73,6 +73,11 @@ def shared(found: Backends, started: list[Server]) -> Iterator[None]:
         _SHARED.clear()
 
 
+def is_shared() -> bool:
+    """Are scenarios running on ``bench all``'s dataset (which later scenarios use too)?"""
+    return bool(_SHARED)
+
+
 @contextlib.contextmanager
 def backends() -> Iterator[Backends]:
     """FLOORSYNC_DATABASE_URL/REDIS_URL if set, else the machine's services, else embedded ones;

@@ -111,10 +111,20 @@ def _number_out_of_range(exc: DBAPIError) -> bool:
     return sqlstate == "22003" or (sqlstate == "22000" and "out of int" in str(cause))
 
 
+def _unstorable_text(exc: DBAPIError) -> bool:
+    """Text PostgreSQL cannot store (a NUL character: 22021); it can only have come from the request."""
+    orig = getattr(exc, "orig", None)
+    return "22021" in (getattr(orig, "sqlstate", None), getattr(getattr(orig, "__cause__", None), "sqlstate", None))
+
+
 def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[bytes]:
     if _number_out_of_range(exc):
         return problem_response(
             request, 422, "request.out_of_range", "A number in the request is too large; check the ids and amounts."
+        )
+    if _unstorable_text(exc):
+        return problem_response(
+            request, 422, "request.invalid_character", "Some text in the request holds a character (NUL) not allowed."
         )
     if is_retryable(exc):
         # the transaction middleware sees this flag and runs the command again on a fresh transaction

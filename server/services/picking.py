@@ -95,6 +95,9 @@ async def scan_pick(db: AsyncSession, principal: Principal, record: TaskRecord, 
     """Accept one scan on a pick task the caller holds; confirm the pick when it was the last one."""
     now = datetime.now(UTC)
     was = record.task.state
+    if was is not rules.TaskState.IN_PROGRESS:
+        # not begun by this holder (a lapsed lease or a reassignment): start at the bin, as pick_prompt says
+        record.scans = []
     record.task = rules.start(record.task, principal.username, now=now)
     events: list[Event] = [tasks.task_event(record)] if was is not record.task.state else []
     if record.order_id is not None and was is rules.TaskState.ASSIGNED:
