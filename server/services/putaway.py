@@ -15,7 +15,7 @@ from server.outbox import Event, emit_many
 from server.services import catalog, tasks
 from server.services.picking import TaskScan
 from server.services.scans import read_location
-from server.services.task_moves import check_task_item, move_task_stock
+from server.services.task_moves import check_task_item, move_prompt, move_task_stock
 from server.services.tasks import TaskRecord
 
 
@@ -34,18 +34,7 @@ def putaway_prompt(record: TaskRecord) -> dict[str, Any]:
         step = "confirm_location"
     else:
         step = "to_location"
-    return {
-        "step": step,
-        "task_id": t.id,
-        "location": t.location.code,
-        "sku": t.item,
-        "description": record.description,
-        "lot": t.lot,
-        "lot_required": record.lot_tracked,
-        "qty": t.qty - t.qty_done,
-        "to_location": t.to_location.code if t.to_location else None,
-        "scanned_location": pending,
-    }
+    return move_prompt(record, step, scanned_location=pending)
 
 
 def _refuse(code: str, message: str, **details: object) -> DomainError:

@@ -21,7 +21,7 @@ from server.services import tasks
 from server.services.count_tasks import ensure_count
 from server.services.picking import TaskScan
 from server.services.scans import read_location
-from server.services.task_moves import check_task_item, move_task_stock
+from server.services.task_moves import check_task_item, move_prompt, move_task_stock
 from server.services.tasks import TaskRecord
 
 
@@ -37,18 +37,7 @@ def replenish_prompt(record: TaskRecord) -> dict[str, Any]:
         step = "done"
     else:
         step = next((s for s in ("location", "item", "quantity") if _scanned(record, s) is None), "to_location")
-    return {
-        "step": step,
-        "task_id": t.id,
-        "location": t.location.code,
-        "sku": t.item,
-        "description": record.description,
-        "lot": t.lot,
-        "lot_required": record.lot_tracked,
-        "qty": t.qty - t.qty_done,
-        "taken": taken["qty"] if taken else None,
-        "to_location": t.to_location.code if t.to_location else None,
-    }
+    return move_prompt(record, step, taken=taken["qty"] if taken else None)
 
 
 def _refuse(code: str, message: str, **details: object) -> DomainError:

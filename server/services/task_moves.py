@@ -18,6 +18,23 @@ from server.services.stock_events import publish_atp
 from server.services.tasks import TaskRecord
 
 
+def move_prompt(record: TaskRecord, step: str, **extra: object) -> dict[str, Any]:
+    """What a handheld shows at ``step`` of a task that carries stock from one bin to another."""
+    t = record.task
+    return {
+        "step": step,
+        "task_id": t.id,
+        "location": t.location.code,
+        "sku": t.item,
+        "description": record.description,
+        "lot": t.lot,
+        "lot_required": record.lot_tracked,
+        "qty": t.qty - t.qty_done,
+        "to_location": t.to_location.code if t.to_location else None,
+        **extra,
+    }
+
+
 async def check_task_item(db: AsyncSession, record: TaskRecord, scan: str, *, verb: str) -> dict[str, Any]:
     """The accepted item scan, or a handheld-ready refusal naming what to ``verb`` (put away, take)."""
     t = record.task
