@@ -30,4 +30,6 @@ def redis_client(url: str, *, socket_timeout: float, max_connections: int = 256)
 def engine_for(url: str, *, pool_size: int = 4) -> AsyncEngine:
     """An asyncpg engine for ``postgresql://`` URLs."""
     parsed = make_url(url.replace("postgres://", "postgresql://", 1)).set(drivername="postgresql+asyncpg")
-    return create_async_engine(parsed.render_as_string(hide_password=False), pool_size=pool_size, pool_pre_ping=True)
+    # no ping before each checkout: the relay retries any failed pass, and a dead connection found
+    # then is replaced with the whole pool
+    return create_async_engine(parsed.render_as_string(hide_password=False), pool_size=pool_size)

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+import uvloop
+
 from realtime.clients import engine_for, redis_client
 from realtime.keys import Keys
 from realtime.relay import Relay
@@ -45,7 +47,7 @@ class RelayThread:
         self._thread.join(timeout=30)
 
     def _main(self) -> None:
-        asyncio.run(self._run())
+        uvloop.run(self._run())
 
     async def _run(self) -> None:
         engine = engine_for(self.database_url)

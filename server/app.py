@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker
+        app.state.read_sessionmaker = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
         app.state.redis = redis
         app.state.session_check = SessionCheck(sessionmaker)
         app.state.auth = AuthContext(settings=settings, sessionmaker=sessionmaker)

@@ -111,6 +111,8 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         port=settings.port,
         log_level=logging.getLevelName(logging.getLogger().level).lower(),
         access_log=False,
+        loop="uvloop",
+        http="httptools",
         ws="websockets-sansio",
         ws_per_message_deflate=False,
     )

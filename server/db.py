@@ -19,7 +19,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # no pre-ping round trip per checkout: a connection found dead (database restarted) is
+        # invalidated with the whole pool, and the command runs again on a fresh one (``is_retryable``)
+        pool_pre_ping=False,
         pool_recycle=1800,
     )
 
@@ -32,7 +34,9 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, de
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """A conflict that a fresh attempt of the same command can resolve."""
+    """A conflict or a lost connection that a fresh attempt of the same command can resolve."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     return isinstance(exc, DBAPIError) and sqlstate in RETRYABLE_SQLSTATES

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
@@ -133,9 +133,10 @@ async def apply_batch(
     done = device.last_mutation_id
     stored = await _stored(db, device_id, [m.mutation_id for m in mutations if m.mutation_id <= done])
     results: list[MutationResult] = []
+    records: list[dict[str, Any]] = []  # written together at the end: one statement, not one per mutation
     refused = False
     for mutation in mutations:
-        expected = device.last_mutation_id + 1
+        expected = done + 1
         if mutation.mutation_id < expected:
             row = stored.get(mutation.mutation_id)
             if row is None:  # numbered before this device's history began; never ours to apply
@@ -157,21 +158,24 @@ async def apply_batch(
             )
             continue
         outcome, status, result = await _apply_one(db, principal, mutation)
-        db.add(
-            DeviceMutation(
-                device_id=device_id,
-                mutation_id=mutation.mutation_id,
-                kind=mutation.kind[:64],
-                outcome=outcome,
-                status_code=status,
-                result=result,
-                user_id=principal.user_id,
-            )
+        records.append(
+            {
+                "device_id": device_id,
+                "mutation_id": mutation.mutation_id,
+                "kind": mutation.kind[:64],
+                "outcome": outcome,
+                "status_code": status,
+                "result": result,
+                "user_id": principal.user_id,
+            }
         )
-        device.last_mutation_id = mutation.mutation_id
+        done = mutation.mutation_id
         results.append(MutationResult(mutation.mutation_id, outcome, status, result))
-    await db.flush()
-    return MutationsAnswer(device_id, device.last_mutation_id, device.last_mutation_id + 1, results)
+    if records:
+        await db.execute(insert(DeviceMutation), records)
+        device.last_mutation_id = done
+        await db.flush()
+    return MutationsAnswer(device_id, done, done + 1, results)
 
 
 def _missing(mutation_id: int) -> dict[str, Any]:

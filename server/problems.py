@@ -129,6 +129,10 @@ def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Resp
     if is_retryable(exc):
         # the transaction middleware sees this flag and runs the command again on a fresh transaction
         request.scope["state"]["retryable"] = True
+        if exc.connection_invalidated:
+            return problem_response(
+                request, 503, "db.reconnected", "The database connection was renewed; send the request again."
+            )
         return problem_response(
             request, 503, "db.conflict", "The warehouse was busy with the same stock; send the command again."
         )

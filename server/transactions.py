@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.tokens import Principal
@@ -89,7 +90,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class TransactionMiddleware:
-    """Gives each ``/api`` request a session in ``scope["state"]["db"]`` and owns its transaction."""
+    """Gives each ``/api`` request a session in ``scope["state"]["db"]`` and owns its transaction.
+
+    Reads (GET, HEAD) run in autocommit: each statement sees the latest commits, exactly as in a
+    READ COMMITTED transaction, without the BEGIN and ROLLBACK round trips. They write nothing.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -99,7 +104,7 @@ class TransactionMiddleware:
             await self.app(scope, receive, send)
             return
         if cast(HTTPScope, scope)["method"] not in MUTATING:
-            async with scope["app"].state.sessionmaker() as session:
+            async with scope["app"].state.read_sessionmaker() as session:
                 scope["state"]["db"] = session
                 await self.app(scope, receive, send)
             return
@@ -126,7 +131,12 @@ class TransactionMiddleware:
             async with scope["app"].state.sessionmaker() as session:
                 if keyed:
                     assert isinstance(principal, Principal) and key is not None
-                    stored = await _claim(session, principal, key, scope, request_hash)
+                    try:
+                        stored = await _claim(session, principal, key, scope, request_hash)
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated and attempt < MAX_ATTEMPTS:
+                            continue  # a pooled connection died (database restart): take a fresh one
+                        raise
                     if stored is not None:
                         await _send_whole(send, *stored, idempotent_replayed="true")
                         return

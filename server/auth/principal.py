@@ -10,6 +10,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.auth.tokens import Principal, decode_access_token
@@ -36,15 +37,24 @@ class SessionCheck:
         cached = self._cache.get(session_id)
         if cached and now - cached[1] < self._ttl_s:
             return cached[0]
-        async with self._sessionmaker() as db:
-            row = await db.execute(
-                text("SELECT revoked_at IS NULL FROM auth_sessions WHERE id = :sid"), {"sid": session_id}
-            )
-            active = bool(row.scalar())
+        active = await self._read(session_id)
         if len(self._cache) > 50_000:
             self._cache.clear()
         self._cache[session_id] = (active, now)
         return active
+
+    async def _read(self, session_id: uuid.UUID) -> bool:
+        for attempt in (1, 2):
+            try:
+                async with self._sessionmaker() as db:
+                    row = await db.execute(
+                        text("SELECT revoked_at IS NULL FROM auth_sessions WHERE id = :sid"), {"sid": session_id}
+                    )
+                    return bool(row.scalar())
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:
+                    raise  # a pooled connection died (database restart): the second try takes a fresh one
+        raise AssertionError("unreachable")
 
     def forget(self, session_id: uuid.UUID) -> None:
         self._cache.pop(session_id, None)
@@ -109,7 +119,8 @@ def requires(*roles: str) -> Any:
         raise ValueError(f"unknown roles {unknown}")
     allowed = frozenset(roles) | {"admin"}
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        # async: Litestar would run a sync guard in a worker thread, a costly hand-off per request
         principal = current_principal(connection)
         if not principal.roles & allowed:
             raise Problem(

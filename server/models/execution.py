@@ -132,6 +132,7 @@ class TaskRow(Base):
     __table_args__ = (
         Index("ix_tasks_pool", "warehouse", "state", "priority"),
         Index("ix_tasks_claimed", "claimed_by", postgresql_where=text("claimed_by IS NOT NULL")),
+        Index("ix_tasks_cluster", "cluster_id", postgresql_where=text("cluster_id IS NOT NULL")),
         CheckConstraint("qty >= 0 AND qty_done >= 0 AND qty_done <= qty", name="quantities"),
     )
 

@@ -12,7 +12,7 @@ from realtime.positions import stream_position
 from server.auth.principal import AUTHENTICATED, requires
 from server.deps import Caller, Db
 from server.services import catalog
-from server.services.atp import atp_for_items
+from server.services.atp import atp_for_items, atp_of_item
 from server.services.stock import AdjustStock, MoveStock, adjust_stock, move_stock
 
 _CATALOG = text(
@@ -39,11 +39,8 @@ class InventoryController(Controller):
     @get("/atp/{sku:str}", operation_id="getAtp", guards=[AUTHENTICATED])
     async def atp(self, warehouse: FromPath[str], sku: FromPath[str], db: Db) -> dict[str, Any]:
         """Time-phased available-to-promise of one item, with the stream position it is current to."""
-        as_of = await stream_position(db, warehouse)
-        item = (await catalog.items_by_sku(db, [sku]))[sku]
-        today = await catalog.warehouse_today(db, warehouse)
-        atp = (await atp_for_items(db, warehouse, {item.id: item.sku}, today=today))[item.id]
-        return {"as_of": as_of, "atp": atp.to_dict(), "description": item.description}
+        as_of, description, atp = await atp_of_item(db, warehouse, sku)
+        return {"as_of": as_of, "atp": atp.to_dict(), "description": description}
 
     @get("/catalog", operation_id="searchCatalog", guards=[AUTHENTICATED])
     async def catalog_page(

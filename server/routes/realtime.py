@@ -109,6 +109,25 @@ async def _redeem(socket: WebSocket[Any, Any, Any]) -> Viewer | None:
     return viewer if await state.session_check.is_active(uuid.UUID(viewer.session_id)) else None
 
 
+class _LastText:
+    """The last frame sent, as text: a fanout hands the same bytes object to every socket in turn, so
+    it is decoded once, not once per socket (compared by identity: no hashing of large frames)."""
+
+    __slots__ = ("frame", "text")
+
+    def __init__(self) -> None:
+        self.frame = b""
+        self.text = ""
+
+    def __call__(self, frame: bytes) -> str:
+        if frame is not self.frame:
+            self.frame, self.text = frame, frame.decode()
+        return self.text
+
+
+_text = _LastText()
+
+
 class _Socket:
     """The gateway's view of an ASGI WebSocket: text frames out, text or bytes in."""
 
@@ -119,7 +138,7 @@ class _Socket:
         self._receive = socket.receive
 
     async def send(self, data: bytes) -> None:
-        await self._send({"type": "websocket.send", "text": data.decode(), "bytes": None})
+        await self._send({"type": "websocket.send", "text": _text(data), "bytes": None})
 
     async def receive(self) -> bytes | str | None:
         message = await self._receive()

@@ -1,4 +1,4 @@
-"""ATP read model: balances, open inbound and open demand of a few items, in three indexed queries.
+"""ATP read model: balances, open inbound and open demand of a few items, in one indexed query.
 
 It never reads the movement history, so its cost does not grow with it.
 """
@@ -6,29 +6,31 @@ It never reads the movement history, so its cost does not grow with it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.atp import Atp, compute_atp
+from domain.errors import DomainError
 from domain.stock import Balance, StockKey, StockStatus
+from realtime.positions import stream_position
+from server.services import catalog
 
-_BALANCES = text(
-    "SELECT item_id, status, sum(on_hand), sum(allocated) FROM stock_balances"
+# One round trip: balances by status, open inbound by day and unallocated demand by day, tagged
+_ATP_INPUTS = text(
+    "SELECT 'b', item_id, status, NULL::date, sum(on_hand), sum(allocated) FROM stock_balances"
     " WHERE warehouse = :wh AND item_id = ANY(:ids) GROUP BY item_id, status"
-)
-_INBOUND = text(
-    "SELECT l.item_id, coalesce(l.expected_date, p.expected_date), sum(l.open_qty)"
+    " UNION ALL"
+    " SELECT 'i', l.item_id, NULL, coalesce(l.expected_date, p.expected_date), sum(l.open_qty), 0"
     " FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.po_id"
-    " WHERE l.open_qty > 0 AND l.item_id = ANY(:ids) AND p.warehouse = :wh GROUP BY 1, 2"
-)
-_DEMAND = text(
-    "SELECT l.item_id, o.requested_date, sum(l.backordered)"
+    " WHERE l.open_qty > 0 AND l.item_id = ANY(:ids) AND p.warehouse = :wh GROUP BY 2, 4"
+    " UNION ALL"
+    " SELECT 'd', l.item_id, NULL, o.requested_date, sum(l.backordered), 0"
     " FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id"
-    " WHERE l.backordered > 0 AND l.item_id = ANY(:ids) AND o.warehouse = :wh GROUP BY 1, 2"
+    " WHERE l.backordered > 0 AND l.item_id = ANY(:ids) AND o.warehouse = :wh GROUP BY 2, 4"
 )
 
 
@@ -37,13 +39,15 @@ async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, 
     ids = sorted(skus_by_id)
     if not ids:
         return {}
-    params: dict[str, Any] = {"wh": warehouse, "ids": ids}
     balances: dict[int, list[tuple[StockKey, Balance]]] = defaultdict(list)
-    for item_id, status, on_hand, allocated in await db.execute(_BALANCES, params):
-        key = StockKey("*", skus_by_id[item_id], "", StockStatus(status))
-        balances[item_id].append((key, Balance(int(on_hand), int(allocated))))
-    inbound = await _by_item(db, _INBOUND, params)
-    demand = await _by_item(db, _DEMAND, params)
+    inbound: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    demand: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for kind, item_id, status, day, qty, allocated in await db.execute(_ATP_INPUTS, {"wh": warehouse, "ids": ids}):
+        if kind == "b":
+            key = StockKey("*", skus_by_id[item_id], "", StockStatus(status))
+            balances[item_id].append((key, Balance(int(qty), int(allocated))))
+        else:
+            (inbound if kind == "i" else demand)[item_id].append((day, int(qty)))
     return {
         item_id: compute_atp(
             skus_by_id[item_id],
@@ -57,11 +61,27 @@ async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, 
     }
 
 
-async def _by_item(db: AsyncSession, query: TextClause, params: Mapping[str, Any]) -> dict[int, list[tuple[date, int]]]:
-    result: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for item_id, day, qty in await db.execute(query, params):
-        result[item_id].append((day, int(qty)))
-    return result
+_ITEM_AND_POSITION = text(
+    "SELECT i.id, i.description, s.epoch, s.last_seq FROM items i"
+    " LEFT JOIN stream_state s ON s.warehouse = :wh WHERE i.sku = :sku"
+)
+
+
+async def atp_of_item(db: AsyncSession, warehouse: str, sku: str) -> tuple[dict[str, Any], str, Atp]:
+    """One item's ATP for a tablet: (as_of position, description, ATP) in two round trips.
+
+    The position is read first, in its own statement, so a subscription from it misses nothing.
+    """
+    row = (await db.execute(_ITEM_AND_POSITION, {"wh": warehouse, "sku": sku})).first()
+    if row is None:
+        raise DomainError("item.unknown", f"No item {sku}", status=422, skus=[sku])
+    if row.epoch is None:  # the warehouse never published (or does not exist): let positions decide
+        as_of: dict[str, Any] = await stream_position(db, warehouse)
+    else:
+        as_of = {"epoch": row.epoch, "seq": int(row.last_seq)}
+    today = await catalog.warehouse_today(db, warehouse)
+    atp = (await atp_for_items(db, warehouse, {row.id: sku}, today=today))[row.id]
+    return as_of, row.description, atp
 
 
 async def skus(db: AsyncSession, item_ids: Iterable[int]) -> dict[int, str]:

@@ -74,12 +74,15 @@ async def trial_balance(db: AsyncSession, *, warehouse: str | None) -> dict[str,
     }
 
 
-async def _load_entry(db: AsyncSession, entry_id: str) -> tuple[JournalEntry, str | None, dict[str, int]]:
+async def _load_entry(
+    db: AsyncSession, entry_id: str, *, lock: bool = False
+) -> tuple[JournalEntry, str | None, dict[str, int]]:
+    """An entry, its warehouse and its items' ids; ``lock`` holds the entry row (a reversal of it)."""
     head = (
         await db.execute(
             text(
                 "SELECT id, warehouse, source_kind, source_id, posted_by, posted_at, memo, reverses"
-                " FROM journal_entries WHERE id = :id FOR UPDATE"
+                " FROM journal_entries WHERE id = :id" + (" FOR UPDATE" if lock else "")
             ),
             {"id": entry_id},
         )
@@ -150,7 +153,7 @@ async def reverse_entry(db: AsyncSession, principal: Principal, entry_id: str) -
     Entries that moved Inventory are refused: their stock side is corrected by a stock adjustment,
     which posts its own entry, so the GL keeps equalling the valuation of the stock.
     """
-    entry, warehouse, item_ids = await _load_entry(db, entry_id)
+    entry, warehouse, item_ids = await _load_entry(db, entry_id, lock=True)
     if any(line.account == ledger.INVENTORY.code for line in entry.lines):
         raise DomainError(
             "ledger.reversal_moves_stock",

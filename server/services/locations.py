@@ -66,9 +66,9 @@ async def create_location(db: AsyncSession, warehouse: str, data: NewLocation) -
         x=data.x,
         y=data.y,
     )
+    db.add(loc)
     try:
-        async with db.begin_nested():
-            db.add(loc)
+        await db.flush()  # a racing twin fails here; the caller's transaction (or savepoint) rolls back
     except IntegrityError:
         raise Problem(409, "location.exists", f"Location {code} already exists.") from None
     view = location_view(loc)

@@ -25,6 +25,8 @@ _EVENT_OF_STATE = {
     TaskState.EXCEPTION: "task.exception_raised",
 }
 
+CANDIDATES = 32  # tasks a claim chooses from
+_CLAIMABLE = "(t.state = 'open' OR (t.state IN ('assigned', 'in_progress') AND t.lease_expires_at <= :now))"
 _SELECT = """
 SELECT t.id, t.ref, t.kind, t.warehouse, t.state, t.priority, t.qty, t.qty_done, t.lot, t.item_id, i.sku,
        i.description, i.lot_tracked, l.id AS loc_id, l.code, l.zone, l.x, l.y, l.pick_sequence,
@@ -252,14 +254,14 @@ async def claim_next(
         "t.warehouse = :wh AND t.claimed_by = :me AND t.state IN ('assigned', 'in_progress')",
         {"wh": warehouse, "me": worker},
     )
+    # a few of the most urgent candidates, locked (SKIP LOCKED: pickers asking at once get different
+    # ones); locking hundreds per claim would cost more than the choice gains
     pool = held or await load(
         db,
-        "t.warehouse = :wh AND t.kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR t.wave_id = :wave)"
-        " AND (t.state = 'open' OR (t.state IN ('assigned', 'in_progress')"
-        " AND t.lease_expires_at <= :now)) AND t.id IN (SELECT id FROM tasks WHERE warehouse = :wh"
+        f"t.warehouse = :wh AND t.kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR t.wave_id = :wave)"
+        f" AND {_CLAIMABLE} AND t.id IN (SELECT id FROM tasks t WHERE warehouse = :wh"
         " AND kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR wave_id = :wave)"
-        " AND state IN ('open', 'assigned', 'in_progress') ORDER BY priority DESC, id LIMIT 500"
-        " FOR UPDATE SKIP LOCKED)",
+        f" AND {_CLAIMABLE} ORDER BY priority DESC, id LIMIT {CANDIDATES} FOR UPDATE SKIP LOCKED)",
         {"wh": warehouse, "kinds": list(kinds), "now": now, "wave": wave},
     )
     all_zones = zones if zones is not None else sorted({r.task.zone for r in pool})
@@ -270,8 +272,13 @@ async def claim_next(
     if first.task.claimed_by == worker and first.task.state in rules.ACTIVE_STATES:
         return sorted(held, key=lambda r: r.task.sequence)
     trip = [first]
-    if first.task.cluster_id:
-        mates = [r for r in pool if r.task.cluster_id == first.task.cluster_id and r is not first]
+    if first.task.cluster_id:  # the whole trip, whether or not its other tasks were candidates
+        mates = await load(
+            db,
+            f"t.cluster_id = :c AND t.id <> :first AND {_CLAIMABLE}"
+            " AND t.id IN (SELECT id FROM tasks WHERE cluster_id = :c FOR UPDATE SKIP LOCKED)",
+            {"c": first.task.cluster_id, "first": first.id, "now": now},
+        )
         trip += [r for r in mates if rules.is_claimable(r.task, now=now)]
     claimed = rules.claim_cluster([r.task for r in trip], worker, now=now)
     for record, task in zip(trip, claimed, strict=True):
