@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import httpx
+import uvloop
 
 from load_tests.harness import backends, login_headers, percentile, server
 from load_tests.raw_http import RawHttp
@@ -142,4 +143,4 @@ def _histogram_quantiles(text: str, name: str) -> tuple[float, float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_fd_limit()
     with backends() as found, server(found) as srv:
-        return asyncio.run(_run(srv.url, args, lambda: srv.rss_mb))
+        return uvloop.run(_run(srv.url, args, lambda: srv.rss_mb))  # the clients, not the server, on uvloop

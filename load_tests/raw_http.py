@@ -22,25 +22,32 @@ class RawHttp:
     async def post(self, path: str, body: object, *, extra: dict[str, str] | None = None) -> tuple[int, bytes]:
         """POST JSON; returns the status and body. A keep-alive connection the
         server closed meanwhile is reopened and the request sent again (send an Idempotency-Key)."""
+        return await self.request("POST", path, msgspec.json.encode(body), extra)
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path, None, None)
+
+    async def request(
+        self, method: str, path: str, payload: bytes | None, extra: dict[str, str] | None
+    ) -> tuple[int, bytes]:
         try:
-            return await self._post(path, body, extra)
+            return await self._request(method, path, payload, extra)
         except (asyncio.IncompleteReadError, ConnectionError):
             await self.close()
             self.writer = None
-            return await self._post(path, body, extra)
+            return await self._request(method, path, payload, extra)
 
-    async def _post(self, path: str, body: object, extra: dict[str, str] | None) -> tuple[int, bytes]:
+    async def _request(
+        self, method: str, path: str, payload: bytes | None, extra: dict[str, str] | None
+    ) -> tuple[int, bytes]:
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        payload = msgspec.json.encode(body)
         more = "".join(f"{k}: {v}\r\n" for k, v in (extra or {}).items())
+        if payload is not None:
+            more += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
         self.writer.write(
-            (
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\n{self.headers}{more}\r\n"
-            ).encode()
-            + payload
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}{more}\r\n".encode() + (payload or b"")
         )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
