@@ -115,11 +115,22 @@ export async function queuedCommands(): Promise<{ key: string; path: string; bod
 }
 
 let running: Promise<void> | null = null
+let again = false
 
-/** Replay everything queued, in order; returns when the queue is empty or cannot move now. */
+/** Replay everything queued, in order; returns when the queue is empty or cannot move now.
+ *  A call while a replay runs is never dropped: that replay may have started offline or be past
+ *  the commands, so one more pass follows it. */
 export function flush(): Promise<void> {
-  // cleared in .finally, which runs after the assignment even when replay() returns at once
-  running ??= replay().finally(() => {
+  if (running) {
+    again = true
+    return running
+  }
+  running = (async () => {
+    do {
+      again = false
+      await replay()
+    } while (again)
+  })().finally(() => {
     running = null
   })
   return running
