@@ -100,6 +100,7 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         rss_end = rss()
         exposed = (await http.get("/metrics")).text
         server_side = _histogram_quantiles(exposed, "floorsync_ws_fanout_delay_seconds")
+        published = _histogram_quantiles(exposed, "floorsync_relay_publish_delay_seconds")
     delivered = sum(len(c.seqs) for c in clients)
     latencies = [value for c in clients for value in c.latencies_ms]
     for client in clients:
@@ -116,6 +117,8 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         "lat_p50_ms": round(percentile(latencies, 50), 1),
         "lat_p99_ms": round(percentile(latencies, 99), 1),
         "lat_max_ms": round(max(latencies, default=0.0), 1),
+        "server_publish_p50_ms": published[0],
+        "server_publish_p99_ms": published[1],
         "server_fanout_p50_ms": server_side[0],
         "server_fanout_p99_ms": server_side[1],
         "connect_all_s": round(connect_s, 2),
