@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from server.services.board import release_lapsed_leases
+from tests.backends import wait_until
 from tests.conftest import auth_headers, new_key
 from tests.execution_helpers import Client, Sessions, picked_orders, post
 from tests.stock_helpers import add_stock, new_item, place
@@ -73,12 +74,19 @@ async def test_a_lapsed_lease_goes_back_to_the_pool_with_an_event(client: Client
             text("UPDATE tasks SET lease_expires_at = :past WHERE id = :id"),
             {"past": datetime.now(UTC) - timedelta(minutes=1), "id": task["id"]},
         )
-    async with db() as session, session.begin():
-        await release_lapsed_leases(session, now=datetime.now(UTC))
+
+    async def released() -> Any:
+        # the app's own sweeper may hold the row (SKIP LOCKED) at this moment: sweep until it is back
+        async with db() as session, session.begin():
+            await release_lapsed_leases(session, now=datetime.now(UTC))
+        async with db() as session:
+            found = (
+                await session.execute(text("SELECT state, claimed_by FROM tasks WHERE id = :id"), {"id": task["id"]})
+            ).one()
+        return found if found.state == "open" else None
+
+    row = await wait_until(released, what="the lapsed task back in the pool")
     async with db() as session:
-        row = (
-            await session.execute(text("SELECT state, claimed_by FROM tasks WHERE id = :id"), {"id": task["id"]})
-        ).one()
         events = (
             await session.scalars(
                 text("SELECT data FROM outbox_events WHERE type = 'task.lease_expired' AND entity_id = :id"),
