@@ -3,6 +3,7 @@ import time; connections open lazily once the app runs."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
@@ -43,6 +45,17 @@ from server.sweeper import sweeper_lifespan
 from server.transactions import TransactionMiddleware
 
 log = logging.getLogger("floorsync")
+
+
+@asynccontextmanager
+async def frozen_startup_heap(app: Litestar) -> AsyncIterator[None]:
+    """Once everything has started, move the objects built so far (the app, its routes and schemas,
+    SQLAlchemy's metadata: a few hundred thousand) out of the garbage collector's reach. Otherwise
+    every full collection walks them all, a pause of about 100 ms under load."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -101,7 +114,10 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan],
+        # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
+        # FLOORSYNC_LOG_LEVEL says)
+        logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
+        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, frozen_startup_heap],
         openapi_config=OpenAPIConfig(
             title="Floorsync",
             version="0.1.0",

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import getpass
 import logging
-import os
 import signal
 import sys
 import time
@@ -169,11 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # SIGTERM before uvicorn takes over (during start-up) still unwinds and stops the backends.
     signal.signal(signal.SIGTERM, _interrupt)
-    level = os.environ.get("FLOORSYNC_LOG_LEVEL", "info").upper()
-    logging.basicConfig(level=level, format="%(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
+        logging.basicConfig(level=settings.log_level, format="%(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         with backends(settings) as resolved:
             if args.command == "migrate":
                 _progress("applying migrations ...")

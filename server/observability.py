@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 from typing import cast
 
+import msgspec
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
@@ -56,22 +56,20 @@ class RequestLogMiddleware:
             route = scope.get("path_template") or scope["path"]
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
-            principal = scope.get("user")
-            log.info(
-                json.dumps(
-                    {
-                        "event": "request",
-                        "request_id": request_id,
-                        "method": method,
-                        "route": route,
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "user": getattr(principal, "username", None),
-                        "device": str(getattr(principal, "device_id", None) or "") or None,
-                    }
-                )
-            )
+            if log.isEnabledFor(logging.INFO):
+                principal = scope.get("user")
+                line = {
+                    "event": "request",
+                    "request_id": request_id,
+                    "method": method,
+                    "route": route,
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "user": getattr(principal, "username", None),
+                    "device": str(getattr(principal, "device_id", None) or "") or None,
+                }
+                log.info(msgspec.json.encode(line).decode())
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

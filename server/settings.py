@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 Env = Literal["dev", "prod"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(RuntimeError):
@@ -33,6 +34,7 @@ class Settings:
     login_window_s: int = 300
     redis_namespace: str = "fs"
     pwa_dir: Path | None = None
+    log_level: str = "INFO"  # the request log is one INFO line per request
 
     @property
     def embedded_postgres(self) -> bool:
@@ -77,6 +79,10 @@ class Settings:
                 )
             if len(secret) < 32:
                 raise SettingsError("FLOORSYNC_SECRET_KEY must be at least 32 characters in prod")
+        log_level = env.get("FLOORSYNC_LOG_LEVEL", "info").upper()
+        if log_level not in LOG_LEVELS:
+            known = ", ".join(LOG_LEVELS).lower()
+            raise SettingsError(f"FLOORSYNC_LOG_LEVEL must be one of {known}, not {log_level.lower()!r}")
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
         return cls(
@@ -89,6 +95,7 @@ class Settings:
             env=mode,  # type: ignore[arg-type]
             redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
             pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
+            log_level=log_level,
         )
 
 
