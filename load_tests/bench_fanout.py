@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="events committed per second")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--drain-s", type=float, default=30.0, help="how long to wait for stragglers")
+    parser.add_argument(
+        "--warmup", type=int, default=200, help="events committed (at up to 50/s) and delivered before measuring"
+    )
 
 
 def _producer(base: str, headers: dict[str, str], events: int, rate: float, answer: Any) -> None:
@@ -71,6 +74,28 @@ async def _produce(base: str, headers: dict[str, str], events: int, rate: float)
     return achieved
 
 
+async def _produce_elsewhere(base: str, headers: dict[str, str], events: int, rate: float) -> float:
+    """Commit the events from a producer process; returns the rate it achieved."""
+    context = multiprocessing.get_context("spawn")
+    answer = context.Queue()
+    producer = context.Process(target=_producer, args=(base, headers, events, rate, answer))
+    producer.start()
+    while producer.is_alive() and answer.empty():  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    if answer.empty():
+        raise RuntimeError("the producer process failed (see its traceback above)")
+    achieved: float = answer.get()
+    await asyncio.to_thread(producer.join)  # its exit takes a while: never block the clients meanwhile
+    return achieved
+
+
+async def _delivered(clients: list[Client], events: int, drain_s: float) -> None:
+    """Wait until every client has the events, or ``drain_s`` has passed (the rest count as lost)."""
+    deadline = time.monotonic() + drain_s
+    while time.monotonic() < deadline and any(len(c.seqs) < events for c in clients):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+
+
 async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
     ws_base = base.replace("http", "ws", 1)
     headers = login_headers(base, "super1", "floorsync-super")
@@ -84,23 +109,22 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         connect_s = time.perf_counter() - connect_started
         await asyncio.sleep(2)  # let the server settle before reading its idle footprint
         rss_idle = rss()
-        context = multiprocessing.get_context("spawn")
-        answer = context.Queue()
-        producer = context.Process(target=_producer, args=(base, headers, args.events, args.rate, answer))
-        producer.start()
-        while producer.is_alive() and answer.empty():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-        if answer.empty():
-            raise RuntimeError("the producer process failed (see its traceback above)")
-        achieved = answer.get()
-        producer.join()
-        deadline = time.monotonic() + args.drain_s
-        while time.monotonic() < deadline and any(len(c.seqs) < args.events for c in clients):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+        warmup_lost = 0
+        if args.warmup:
+            # a server that has just started compiles statements and fills caches on its first commands:
+            # measure the steady state (a few events first, delivered to every client, then forgotten)
+            await _produce_elsewhere(base, headers, args.warmup, min(args.rate, 50.0))
+            await _delivered(clients, args.warmup, args.drain_s)
+            warmup_lost = sum(max(0, args.warmup - len(c.seqs)) for c in clients)
+            for client in clients:
+                client.forget()
+        before = (await http.get("/metrics")).text
+        achieved = await _produce_elsewhere(base, headers, args.events, args.rate)
+        await _delivered(clients, args.events, args.drain_s)
         rss_end = rss()
         exposed = (await http.get("/metrics")).text
-        server_side = _histogram_quantiles(exposed, "floorsync_ws_fanout_delay_seconds")
-        published = _histogram_quantiles(exposed, "floorsync_relay_publish_delay_seconds")
+        server_side = _histogram_quantiles(exposed, before, "floorsync_ws_fanout_delay_seconds")
+        published = _histogram_quantiles(exposed, before, "floorsync_relay_publish_delay_seconds")
     delivered = sum(len(c.seqs) for c in clients)
     latencies = [value for c in clients for value in c.latencies_ms]
     for client in clients:
@@ -111,7 +135,7 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
         "rate": args.rate,
         "achieved_rate": round(achieved, 1),
         "delivered": delivered,
-        "lost": args.clients * args.events - delivered,
+        "lost": args.clients * args.events - delivered + warmup_lost,
         "duplicates": sum(c.duplicates for c in clients),
         "resets": sum(c.resets for c in clients),
         "lat_p50_ms": round(percentile(latencies, 50), 1),
@@ -128,13 +152,21 @@ async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
     }
 
 
-def _histogram_quantiles(text: str, name: str) -> tuple[float, float]:
-    """Upper bounds (ms) of the buckets holding the median and the 99th percentile."""
+def _buckets(text: str, name: str) -> list[tuple[float, float]]:
+    """A Prometheus histogram's cumulative buckets: (upper bound in s, count)."""
     buckets = []
     for line in text.splitlines():
         if line.startswith(f"{name}_bucket"):
             bound = line.split('le="')[1].split('"')[0]
             buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+    return buckets
+
+
+def _histogram_quantiles(text: str, before: str, name: str) -> tuple[float, float]:
+    """Upper bounds (ms) of the buckets holding the median and the 99th percentile of what was
+    observed between the ``before`` and ``text`` scrapes."""
+    earlier = dict(_buckets(before, name))
+    buckets = [(bound, count - earlier.get(bound, 0.0)) for bound, count in _buckets(text, name)]
     total = buckets[-1][1] if buckets else 0.0
 
     def upper(q: float) -> float:

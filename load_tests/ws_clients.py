@@ -90,6 +90,12 @@ class Client:
             message["from"] = position
         self.stream.send_text(msgspec.json.encode(message))
 
+    def forget(self) -> None:
+        """Drop what was counted so far (a warm-up), keep following."""
+        self.seqs.clear()
+        self.latencies_ms.clear()
+        self.duplicates = 0
+
     def take(self, raw: bytes | bytearray | memoryview, now: float) -> None:
         decoded = _decode(raw)
         for message in decoded if isinstance(decoded, list) else [decoded]:
