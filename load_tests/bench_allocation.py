@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import random
 import time
 import uuid
@@ -17,9 +19,11 @@ from typing import Any
 import asyncpg
 import httpx
 import msgspec
+import psutil
 from sqlalchemy.engine import make_url
 
 from load_tests.harness import Backends, backends, login_headers, server
+from load_tests.profiling import Profile
 from load_tests.raw_http import RawHttp
 
 SCARCE = "SKU-10500"
@@ -30,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lines", type=int, default=20, help="lines per order")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each phase")
     parser.add_argument("--items", type=int, default=400, help="items the orders draw from")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server in the 8-allocator phase")
 
 
 async def _arrange(found: Backends, base: str, items: int) -> None:
@@ -61,6 +66,7 @@ async def _arrange(found: Backends, base: str, items: int) -> None:
     try:  # arranging, not measuring: the demo customers' credit limits are far below a benchmark's volume
         await conn.execute("UPDATE customers SET credit_limit_minor = 1000000000000")
         await conn.execute("UPDATE items SET shelf_life_days = 3650 WHERE lot_tracked")
+        await conn.execute("ANALYZE")  # as autovacuum would have by now on a database that has been running
     finally:
         await conn.close()
 
@@ -126,20 +132,52 @@ async def _oversold(found: Backends) -> int:
         await conn.close()
 
 
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """User plus system CPU seconds of each process still running."""
+    seconds = {}
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            seconds[process.pid] = sum(process.cpu_times()[:2])
+    return seconds
+
+
+def _postgres() -> list[psutil.Process]:
+    """PostgreSQL's processes: its backends come and go with the server's connections."""
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgresql")]
+
+
+def _measured(srv_pid: int, phase: Any, *, profile: bool = False) -> dict[str, Any]:
+    """Run a phase, adding the CPU the server process, PostgreSQL and this client spent per allocated line."""
+    groups = {"server": lambda: [psutil.Process(srv_pid)], "postgres": _postgres, "client": lambda: [psutil.Process()]}
+    before = {name: _cpu_seconds(find()) for name, find in groups.items()}
+    spy = Profile(srv_pid, phase.keywords["seconds"]) if profile else None
+    result: dict[str, Any] = asyncio.run(phase())
+    lines = max(result["allocated_lines"], 1)
+    for name, find in groups.items():
+        spent = sum(cpu - before[name].get(pid, 0.0) for pid, cpu in _cpu_seconds(find()).items())
+        result[f"{name}_cpu_ms_per_line"] = round(spent * 1000 / lines, 3)
+    if spy is not None:
+        result["profile"] = spy.summary()
+    return result
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    common = {"lines": args.lines, "items": args.items}
     with backends() as found, server(found) as srv:
         asyncio.run(_arrange(found, srv.url, args.items))
-        one = asyncio.run(
-            _phase(srv.url, allocators=1, seconds=args.seconds, lines=args.lines, items=args.items, seed=1)
-        )
-        eight = asyncio.run(
-            _phase(srv.url, allocators=8, seconds=args.seconds, lines=args.lines, items=args.items, seed=8)
+        pid = srv.process.pid
+        one = _measured(pid, functools.partial(_phase, srv.url, allocators=1, seconds=args.seconds, seed=1, **common))
+        eight = _measured(
+            pid,
+            functools.partial(_phase, srv.url, allocators=8, seconds=args.seconds, seed=8, **common),
+            profile=args.profile,
         )
         # the race: 8 allocators, one-unit orders of an item with far less stock than demand
         race = asyncio.run(
             _phase(srv.url, allocators=8, seconds=args.seconds / 2, lines=1, items=args.items, seed=9, scarce=True)
         )
         oversold = asyncio.run(_oversold(found))
+    cpu = {f"{k}_{n}": phase[k] for n, phase in (("1", one), ("8", eight)) for k in phase if k.endswith("_per_line")}
     return {
         "scenario": "allocation",
         "lines_per_order": args.lines,
@@ -153,4 +191,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "race_units_on_hand": SCARCE_UNITS,
         "oversold": oversold,
         "server_processes": 1,
+        **cpu,
+        **({"profile": eight["profile"]} if args.profile else {}),
     }

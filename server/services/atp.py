@@ -19,18 +19,23 @@ from domain.stock import Balance, StockKey, StockStatus
 from realtime.positions import stream_position
 from server.services import catalog
 
-# One round trip: balances by status, open inbound by day and unallocated demand by day, tagged
+# One round trip: balances by status, open inbound by day and unallocated demand by day, tagged.
+# Inbound and demand start from the open lines' partial indexes (MATERIALIZED keeps the planner from
+# walking every order or purchase order of the warehouse instead), so their cost follows what is
+# open for these items, not how many documents the warehouse has ever had.
 _ATP_INPUTS = text(
-    "SELECT 'b', item_id, status, NULL::date, sum(on_hand), sum(allocated) FROM stock_balances"
+    "WITH inbound AS MATERIALIZED (SELECT po_id, item_id, expected_date, open_qty FROM purchase_order_lines"
+    " WHERE open_qty > 0 AND item_id = ANY(:ids)),"
+    " demand AS MATERIALIZED (SELECT order_id, item_id, backordered FROM sales_order_lines"
+    " WHERE backordered > 0 AND item_id = ANY(:ids))"
+    " SELECT 'b', item_id, status, NULL::date, sum(on_hand), sum(allocated) FROM stock_balances"
     " WHERE warehouse = :wh AND item_id = ANY(:ids) GROUP BY item_id, status"
     " UNION ALL"
     " SELECT 'i', l.item_id, NULL, coalesce(l.expected_date, p.expected_date), sum(l.open_qty), 0"
-    " FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.po_id"
-    " WHERE l.open_qty > 0 AND l.item_id = ANY(:ids) AND p.warehouse = :wh GROUP BY 2, 4"
+    " FROM inbound l JOIN purchase_orders p ON p.id = l.po_id WHERE p.warehouse = :wh GROUP BY 2, 4"
     " UNION ALL"
     " SELECT 'd', l.item_id, NULL, o.requested_date, sum(l.backordered), 0"
-    " FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id"
-    " WHERE l.backordered > 0 AND l.item_id = ANY(:ids) AND o.warehouse = :wh GROUP BY 2, 4"
+    " FROM demand l JOIN sales_orders o ON o.id = l.order_id WHERE o.warehouse = :wh GROUP BY 2, 4"
 )
 
 

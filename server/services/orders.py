@@ -146,7 +146,8 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
         {"c": customer_id, "s": list(OPEN)},
     )
     credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
-    await _insert_order(db, principal, order_id, customer_id, draft, {r.sku: r.id for r in refs.values()}, cmd=cmd)
+    item_ids = {r.sku: r.id for r in refs.values()}
+    await _insert_order(db, principal, order_id, customer_id, draft, item_ids, cmd=cmd, held=not credit.approved)
     if credit.approved:
         views = await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
     else:
@@ -163,7 +164,11 @@ async def _insert_order(
     item_ids: dict[str, int],
     *,
     cmd: PlaceOrder,
+    held: bool,
 ) -> None:
+    """The order as a draft. A held line is backordered demand at once; a line about to be allocated
+    starts at zero and allocation writes its remainder, so it never enters the open-demand index
+    only to leave it in the same transaction (a dead entry every ATP read would step over)."""
     await db.execute(
         text(
             "INSERT INTO sales_orders (id, number, customer_id, warehouse, status, requested_date, ship_complete,"
@@ -189,7 +194,7 @@ async def _insert_order(
     await db.execute(
         text(
             "INSERT INTO sales_order_lines (order_id, line_no, item_id, qty, unit_price_minor, qty_allocated,"
-            " backordered, cancelled) SELECT :o, n, i, q, p, 0, q, false"
+            " backordered, cancelled) SELECT :o, n, i, q, p, 0, CASE WHEN :held THEN q ELSE 0 END, false"
             " FROM unnest(CAST(:n AS int[]), CAST(:i AS bigint[]), CAST(:q AS bigint[]), CAST(:p AS bigint[]))"
             " AS v(n, i, q, p)"
         ),
@@ -199,6 +204,7 @@ async def _insert_order(
             "i": [item_ids[line.sku] for line in order.lines],
             "q": [line.qty for line in order.lines],
             "p": [line.unit_price.amount for line in order.lines],
+            "held": held,
         },
     )
 

@@ -151,6 +151,8 @@ async def test_an_order_over_the_credit_limit_is_held_until_a_supervisor_approve
     assert held["status"] == "on_hold"
     assert "credit limit" in held["status_reason"]
     assert held["lines"][0]["allocated"] == 0
+    assert held["lines"][0]["backordered"] == too_many
+    assert (await atp(client, rep, sku))["buckets"][0]["demand"] == too_many  # held demand nets out of ATP
     assert (await client.post(f"/api/orders/{held['number']}/approve", headers=rep)).status_code == 403
     approved = await client.post(f"/api/orders/{held['number']}/approve", headers=sup)
     assert approved.status_code == 200, approved.text
