@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,7 +38,7 @@ class Socket(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscription:
     """A topic on a connection, complete through ``cursor`` in ``epoch``; while it catches up from the
     stream, live events wait in ``pending``."""
@@ -55,7 +54,31 @@ class Subscription:
 
 
 class Connection:
-    """A socket's state; ``offer`` never blocks and never grows past the bounds."""
+    """A socket's state; ``offer`` never blocks and never grows past the bounds.
+
+    Thousands are open at once, so it keeps no more than it must: slots, a plain list for the queue,
+    and a future only while the sender (or a paced replay) actually waits, where asyncio.Event and
+    deque would allocate their buffers up front for every idle socket.
+    """
+
+    __slots__ = (
+        "_drain_waiting",
+        "_queue",
+        "_queued_bytes",
+        "_queued_events",
+        "_sender_waiting",
+        "closing",
+        "id",
+        "kicked",
+        "last_heard",
+        "max_queued_bytes",
+        "max_queued_events",
+        "ping_sent_at",
+        "sending_since",
+        "socket",
+        "subscriptions",
+        "viewer",
+    )
 
     def __init__(
         self, socket: Socket, viewer: Viewer, *, max_queued_events: int = 5000, max_queued_bytes: int = 4 << 20
@@ -66,12 +89,11 @@ class Connection:
         self.subscriptions: dict[str, Subscription] = {}
         self.max_queued_events = max_queued_events
         self.max_queued_bytes = max_queued_bytes
-        self._queue: deque[bytes] = deque()
+        self._queue: list[bytes] = []
         self._queued_events = 0
         self._queued_bytes = 0
-        self._wake = asyncio.Event()
-        self._drained = asyncio.Event()
-        self._drained.set()
+        self._sender_waiting: asyncio.Future[None] | None = None
+        self._drain_waiting: list[asyncio.Future[None]] = []
         self.closing: tuple[int, str] | None = None
         self.last_heard = time.monotonic()
         self.ping_sent_at: float | None = None
@@ -94,8 +116,7 @@ class Connection:
         self._queue.append(message)
         self._queued_events += events
         self._queued_bytes += len(message)
-        self._drained.clear()
-        self._wake.set()
+        self._wake_sender()
         return True
 
     def send_control(self, message: dict[str, object]) -> None:
@@ -104,8 +125,7 @@ class Connection:
 
     def overflow(self) -> None:
         """Too slow: never an unbounded queue, never a silent drop; tell it to resync, then close."""
-        self._queue.clear()
-        self._queued_events = self._queued_bytes = 0
+        self._take_queue()
         resets = [
             encode_message({"op": "reset", "topic": name, "reason": "slow_consumer"}) for name in self.subscriptions
         ]
@@ -119,24 +139,45 @@ class Connection:
         if self.closing is None:
             self.closing = (code, reason)
             metrics.WS_CLOSED.labels(reason.partition(":")[0]).inc()
-        self._wake.set()
+        self._wake_sender()
+        self._wake_drain_waiting()
 
     async def drained(self, below: int) -> None:
         """Wait until fewer than ``below`` events are queued (replay pacing)."""
         while self._queued_events >= below and self.closing is None:
-            self._drained.clear()
-            await self._drained.wait()
+            waiting = asyncio.get_running_loop().create_future()
+            self._drain_waiting.append(waiting)
+            await waiting
+
+    def _wake_sender(self) -> None:
+        if self._sender_waiting is not None and not self._sender_waiting.done():
+            self._sender_waiting.set_result(None)
+
+    def _wake_drain_waiting(self) -> None:
+        waiting, self._drain_waiting = self._drain_waiting, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+    def _take_queue(self) -> list[bytes]:
+        """Everything queued, leaving the queue empty (and whoever paces on it free to go on)."""
+        batch, self._queue = self._queue, []
+        self._queued_events = self._queued_bytes = 0
+        self._wake_drain_waiting()
+        return batch
 
     async def run_sender(self) -> None:
         """Send queued messages, several at once (as one JSON array) when they piled up."""
+        loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            while not self._queue and self.closing is None:
+                self._sender_waiting = loop.create_future()
+                try:
+                    await self._sender_waiting
+                finally:
+                    self._sender_waiting = None
             while self._queue:
-                batch = list(self._queue)
-                self._queue.clear()
-                self._queued_events = self._queued_bytes = 0
-                self._drained.set()
+                batch = self._take_queue()
                 self.sending_since = time.monotonic()
                 await self.socket.send(batch[0] if len(batch) == 1 else join_messages(batch))
                 self.sending_since = None
