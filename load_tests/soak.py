@@ -13,12 +13,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from load_tests.harness import REPO, asyncpg_dsn, backends, server
+from load_tests.harness import REPO, Server, asyncpg_dsn, backends, server
 
 # Every balance equals its movements, 0 <= allocated <= on hand, allocations add up (tests/stock_helpers.py).
 INVENTORY = """
@@ -92,6 +93,29 @@ def run_locust(url: str, *, seconds: int, users: int, spawn_rate: float, seed: i
     }
 
 
+class MemorySampler(threading.Thread):
+    """The server's RSS every ``every_s`` while the floor runs: flat after the warm-up, or leaking."""
+
+    def __init__(self, srv: Server, every_s: float = 10.0) -> None:
+        super().__init__(daemon=True)
+        self.srv, self.every_s = srv, every_s
+        self.samples: list[float] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every_s):
+            self.samples.append(round(self.srv.rss_mb, 1))
+
+    def figures(self) -> dict[str, Any]:
+        """RSS at each quarter of the run and at its end; growth over the second half, after warm-up."""
+        self.stopped.set()
+        self.join()
+        s = self.samples or [0.0]
+        quarters = [s[min(len(s) - 1, len(s) * q // 4)] for q in (1, 2, 3)] + [s[-1]]
+        return {"server_rss_mb_quarters": quarters, "server_rss_mb_max": max(s),
+                "server_rss_growth_second_half_mb": round(s[-1] - quarters[1], 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the floor for ``--seconds`` on a fresh database; exit 1 on any error or broken invariant."""
     parser = argparse.ArgumentParser(prog="python -m load_tests.soak", description=__doc__)
@@ -104,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     with backends() as found, server(found) as srv, tempfile.TemporaryDirectory(prefix="fs-soak-") as folder:
+        memory = MemorySampler(srv)
+        memory.start()
         run = run_locust(srv.url, seconds=args.seconds, users=args.users, spawn_rate=args.spawn_rate,
                          seed=args.seed, folder=Path(folder))
+        run |= memory.figures()
         broken = asyncio.run(check_invariants(asyncpg_dsn(found)))
     ok = run["exit_code"] == 0 and run["failures"] == 0 and not any(broken.values())
     report = {"scenario": "soak", "seconds": args.seconds, "users": args.users, "ok": ok, **run, "invariants": broken}

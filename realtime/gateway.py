@@ -28,6 +28,7 @@ from realtime.envelope import decode_message, encode_message
 from realtime.hub import Hub
 from realtime.keys import Keys
 from realtime.presence import Presence
+from realtime.tasks import cancel_and_wait
 from realtime.topics import TopicError, Viewer, parse_topic
 
 log = logging.getLogger("floorsync.gateway")
@@ -83,11 +84,7 @@ class Gateway:
     async def stop(self) -> None:
         for _, task in list(self._connections.values()):
             task.cancel()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.hub.close()
 
     async def serve(self, socket: Socket, viewer: Viewer) -> None:

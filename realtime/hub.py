@@ -4,7 +4,6 @@ fanout that filters and frames each batch once per topic key and queues the same
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Hashable
 
@@ -16,6 +15,7 @@ from realtime.envelope import encode_message, events_frame
 from realtime.keys import Keys
 from realtime.reader import StreamReader
 from realtime.replay_cache import ReplayCache
+from realtime.tasks import cancel_and_wait
 from realtime.topics import Topic
 
 MAX_PENDING = 20_000  # live events held for one subscription while it replays
@@ -136,11 +136,6 @@ class Hub:
                 self.reset(sub, "gap")
 
     async def close(self) -> None:
-        readers = list(self._readers.values())
-        for task in readers:
-            task.cancel()
-        for task in readers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._readers.values())
         self._readers.clear()
         self._by_warehouse.clear()

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 WAREHOUSES_TOUCHED = "outbox_warehouses"
 
 _INSERT = text(
-    "INSERT INTO outbox_events (event_id, warehouse, type, entity, entity_id, entity_version, data)"
-    " SELECT gen_random_uuid(), w, t, e, i, v, d FROM unnest(CAST(:w AS text[]), CAST(:t AS text[]),"
+    "INSERT INTO outbox_events (event_id, warehouse, type, entity, entity_id, entity_version, data, occurred_at)"
+    " SELECT gen_random_uuid(), w, t, e, i, v, d, clock_timestamp() FROM unnest(CAST(:w AS text[]), CAST(:t AS text[]),"
     " CAST(:e AS text[]), CAST(:i AS text[]), CAST(:v AS bigint[]), CAST(:d AS jsonb[])) AS x(w, t, e, i, v, d)"
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from server.app import GC_THRESHOLDS
 from server.settings import Settings
 from tests.conftest import app_with
 
@@ -65,9 +66,12 @@ async def test_a_warning_log_level_leaves_the_request_log_out(seeded: Settings) 
         root.setLevel(before)  # the app configured the process's root logger
 
 
-async def test_the_startup_heap_is_frozen_while_the_app_runs(seeded: Settings) -> None:
+async def test_the_startup_heap_is_frozen_and_collections_are_rarer_while_the_app_runs(seeded: Settings) -> None:
+    before = gc.get_threshold()
     async with AsyncTestClient(app_with(seeded)) as running:
         assert (await running.get("/healthz")).status_code == 200
         # the app, its routes and SQLAlchemy's metadata: out of reach of full collections
         assert gc.get_freeze_count() > 50_000
+        assert gc.get_threshold() == GC_THRESHOLDS
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
