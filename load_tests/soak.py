@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import subprocess
@@ -72,7 +73,8 @@ def run_locust(url: str, *, seconds: int, users: int, spawn_rate: float, seed: i
     command = [
         sys.executable, "-m", "locust", "-f", str(REPO / "load_tests" / "locustfile.py"), "--headless",
         "--host", url, "-u", str(users), "-r", str(spawn_rate), "-t", f"{seconds}s", "--stop-timeout", "20",
-        "--only-summary", "--json-file", str(stats.with_suffix("")), "--loglevel", "WARNING",
+        "--only-summary", "--json-file", str(stats.with_suffix("")), "--csv", str(folder / "locust"),
+        "--loglevel", "WARNING",
     ]
     env = {**os.environ, "FLOORSYNC_LOAD_SEED": str(seed), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
@@ -89,8 +91,17 @@ def run_locust(url: str, *, seconds: int, users: int, spawn_rate: float, seed: i
             f"{e['method']} {e['name']}": {"requests": e["num_requests"], "failures": e["num_failures"]}
             for e in entries
         },
+        "failure_samples": _failure_samples(folder / "locust_failures.csv"),
         "output_tail": (done.stdout + done.stderr)[-3000:],
     }
+
+
+def _failure_samples(path: Path, keep: int = 10) -> list[str]:
+    """What failed and why (locust's failures table: method, name, error, occurrences)."""
+    if not path.exists():
+        return []
+    rows = list(csv.DictReader(path.open()))
+    return [f"{r['Occurrences']}x {r['Method']} {r['Name']}: {r['Error'][:300]}" for r in rows[:keep]]
 
 
 class MemorySampler(threading.Thread):

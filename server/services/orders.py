@@ -296,6 +296,9 @@ async def allocate_orders(
     substitutes = {s for ref in base_items.values() for s in ref.substitutes}
     refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
     item_ids = sorted({ref.id for ref in refs.values()})
+    # what the orders already hold changes only under their own locks: read it before the items' locks,
+    # which every order for the same items waits on
+    existing = await existing_allocations(db, [r.id for r in records])
     await lock_items(db, warehouse, item_ids)
     ledger = StockLedger(db, warehouse, principal.user_id, principal.device_id)
     ledger.hold(await lock_item_balances(db, warehouse, item_ids))
@@ -303,7 +306,7 @@ async def allocate_orders(
         records,
         items={sku: domain_item(ref) for sku, ref in refs.items()},
         balances=ledger.held.values(),
-        existing=await existing_allocations(db, [r.id for r in records]),
+        existing=existing,
         today=today,
     )
     await write_decisions(db, ledger, decisions, user=principal.username)
