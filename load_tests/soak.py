@@ -100,7 +100,8 @@ def _failure_samples(path: Path, keep: int = 10) -> list[str]:
     """What failed and why (locust's failures table: method, name, error, occurrences)."""
     if not path.exists():
         return []
-    rows = list(csv.DictReader(path.open()))
+    with path.open() as table:
+        rows = list(csv.DictReader(table))
     return [f"{r['Occurrences']}x {r['Method']} {r['Name']}: {r['Error'][:300]}" for r in rows[:keep]]
 
 
