@@ -1,17 +1,21 @@
-"""One socket: its subscriptions and a bounded send queue drained by one sender task."""
+"""One socket: its subscriptions and a bounded send queue, sent at once while the socket keeps up."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
+import logging
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from realtime import metrics
 from realtime.envelope import Envelope, encode_message, join_messages
+from realtime.tasks import start_eagerly
 from realtime.topics import Topic, Viewer
+
+log = logging.getLogger("floorsync.gateway")
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
@@ -56,18 +60,23 @@ class Subscription:
 class Connection:
     """A socket's state; ``offer`` never blocks and never grows past the bounds.
 
+    A message is written at once while the socket takes it (no task and no task switch per socket
+    per event: a fan-out writes a thousand sockets in one go). Only a send that has to wait for a
+    slow peer continues in a task; meanwhile messages queue, bounded, and go out together after it.
+
     Thousands are open at once, so it keeps no more than it must: slots, a plain list for the queue,
-    and a future only while the sender (or a paced replay) actually waits, where asyncio.Event and
-    deque would allocate their buffers up front for every idle socket.
+    and a future only while a paced replay actually waits.
     """
 
     __slots__ = (
         "_drain_waiting",
+        "_on_gone",
         "_queue",
         "_queued_bytes",
         "_queued_events",
-        "_sender_waiting",
+        "_sending",
         "closing",
+        "finished",
         "id",
         "kicked",
         "last_heard",
@@ -81,7 +90,13 @@ class Connection:
     )
 
     def __init__(
-        self, socket: Socket, viewer: Viewer, *, max_queued_events: int = 5000, max_queued_bytes: int = 4 << 20
+        self,
+        socket: Socket,
+        viewer: Viewer,
+        *,
+        max_queued_events: int = 5000,
+        max_queued_bytes: int = 4 << 20,
+        on_gone: Callable[[Connection], None] | None = None,
     ) -> None:
         self.id = next(_ids)
         self.socket = socket
@@ -89,12 +104,14 @@ class Connection:
         self.subscriptions: dict[str, Subscription] = {}
         self.max_queued_events = max_queued_events
         self.max_queued_bytes = max_queued_bytes
+        self._on_gone = on_gone  # called once, when the socket is closed or its peer is gone
         self._queue: list[bytes] = []
         self._queued_events = 0
         self._queued_bytes = 0
-        self._sender_waiting: asyncio.Future[None] | None = None
+        self._sending: asyncio.Task[None] | None = None  # a send waiting for the peer
         self._drain_waiting: list[asyncio.Future[None]] = []
         self.closing: tuple[int, str] | None = None
+        self.finished = False  # the close frame went out, or the peer is gone: nothing more is sent
         self.last_heard = time.monotonic()
         self.ping_sent_at: float | None = None
         self.sending_since: float | None = None
@@ -105,7 +122,7 @@ class Connection:
         return self._queued_events
 
     def offer(self, message: bytes, events: int = 0) -> bool:
-        """Queue a message; on overflow drop the queue, queue ``reset`` for every topic and close."""
+        """Send or queue a message; on overflow drop the queue, queue ``reset`` for every topic and close."""
         if self.closing is not None:
             return False
         if self._queued_events + events > self.max_queued_events or (
@@ -116,11 +133,11 @@ class Connection:
         self._queue.append(message)
         self._queued_events += events
         self._queued_bytes += len(message)
-        self._wake_sender()
+        self._flush()
         return True
 
     def send_control(self, message: dict[str, object]) -> None:
-        """Queue a control message (acks, errors, pings); bounded like everything else."""
+        """Send a control message (acks, errors, pings); bounded like everything else."""
         self.offer(encode_message(message))
 
     def overflow(self) -> None:
@@ -139,8 +156,17 @@ class Connection:
         if self.closing is None:
             self.closing = (code, reason)
             metrics.WS_CLOSED.labels(reason.partition(":")[0]).inc()
-        self._wake_sender()
         self._wake_drain_waiting()
+        self._flush()
+
+    def abandon(self) -> None:
+        """The socket is being dropped: stop any send still waiting for the peer, send nothing more."""
+        self.finished = True
+        self.closing = self.closing or (CLOSE_GOING_AWAY, "dropped")
+        self._on_gone = None
+        if self._sending is not None:
+            self._sending.cancel()
+        self._take_queue()
 
     async def drained(self, below: int) -> None:
         """Wait until fewer than ``below`` events are queued (replay pacing)."""
@@ -149,9 +175,52 @@ class Connection:
             self._drain_waiting.append(waiting)
             await waiting
 
-    def _wake_sender(self) -> None:
-        if self._sender_waiting is not None and not self._sender_waiting.done():
-            self._sender_waiting.set_result(None)
+    def _flush(self) -> None:
+        """Send what is queued, then the close frame if one was asked for, until a send has to wait."""
+        while self._sending is None and not self.finished:
+            if self._queue:
+                batch = self._take_queue()
+                step: Coroutine[Any, Any, None] = self.socket.send(
+                    batch[0] if len(batch) == 1 else join_messages(batch)
+                )
+            elif self.closing is not None:
+                self.finished = True
+                step = self.socket.close(*self.closing)
+            else:
+                return
+            try:
+                waiting = start_eagerly(step)
+            except Exception as exc:  # the peer is gone (or went while being closed)
+                self._lost(exc)
+                return
+            if waiting is not None:
+                self._sending = waiting
+                self.sending_since = time.monotonic()
+                waiting.add_done_callback(self._sent)
+        if self.finished:
+            self._gone()
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending = None
+        self.sending_since = None
+        if task.cancelled():
+            return
+        if (exc := task.exception()) is not None:
+            self._lost(exc)
+        else:
+            self._flush()
+
+    def _lost(self, exc: BaseException) -> None:
+        log.debug("connection %s: send failed: %s: %s", self.id, type(exc).__name__, exc)
+        self.finished = True
+        self.closing = self.closing or (CLOSE_GOING_AWAY, "peer gone")
+        self._take_queue()
+        self._gone()
+
+    def _gone(self) -> None:
+        on_gone, self._on_gone = self._on_gone, None
+        if on_gone is not None:
+            on_gone(self)
 
     def _wake_drain_waiting(self) -> None:
         waiting, self._drain_waiting = self._drain_waiting, []
@@ -165,23 +234,3 @@ class Connection:
         self._queued_events = self._queued_bytes = 0
         self._wake_drain_waiting()
         return batch
-
-    async def run_sender(self) -> None:
-        """Send queued messages, several at once (as one JSON array) when they piled up."""
-        loop = asyncio.get_running_loop()
-        while True:
-            while not self._queue and self.closing is None:
-                self._sender_waiting = loop.create_future()
-                try:
-                    await self._sender_waiting
-                finally:
-                    self._sender_waiting = None
-            while self._queue:
-                batch = self._take_queue()
-                self.sending_since = time.monotonic()
-                await self.socket.send(batch[0] if len(batch) == 1 else join_messages(batch))
-                self.sending_since = None
-            if self.closing is not None:
-                with contextlib.suppress(Exception):
-                    await self.socket.close(*self.closing)
-                return

@@ -94,13 +94,12 @@ class Gateway:
             viewer,
             max_queued_events=self.config.max_queued_events,
             max_queued_bytes=self.config.max_queued_bytes,
+            on_gone=self._kick,
         )
         me = asyncio.current_task()
         assert me is not None
         self._connections[conn.id] = (conn, me)
         metrics.WS_CONNECTIONS.inc()
-        sender = asyncio.create_task(conn.run_sender())
-        sender.add_done_callback(lambda _: self._kick(conn))
         conn.send_control(
             {"op": "welcome", "connection": conn.id, "user": viewer.username, "ping_s": self.config.ping_interval_s}
         )
@@ -124,12 +123,12 @@ class Gateway:
             for sub in list(conn.subscriptions.values()):
                 self.hub.remove(sub)
             conn.subscriptions.clear()
-            sender.cancel()
+            conn.abandon()
             if joined:
                 await self.presence.leave(conn.id, joined)
 
     def _kick(self, conn: Connection) -> None:
-        """End a connection's serve task (the sender closed it, or the sweeper gave up on it)."""
+        """End a connection's serve task (it was closed, its peer is gone, or the sweeper gave up on it)."""
         entry = self._connections.get(conn.id)
         if entry is not None and not entry[1].done():
             conn.kicked = True

@@ -1,10 +1,13 @@
-"""Stopping background tasks: a task that swallows its cancellation must not hang a shutdown."""
+"""Background tasks: a task that swallows its cancellation must not hang a shutdown; a coroutine
+started eagerly runs at once, and only what has to wait continues in a task."""
 
 from __future__ import annotations
 
 import asyncio
 
-from realtime.tasks import cancel_and_wait
+import pytest
+
+from realtime.tasks import cancel_and_wait, start_eagerly
 
 
 async def test_tasks_that_honour_cancellation_end_and_none_is_reported() -> None:
@@ -30,3 +33,80 @@ async def test_a_task_that_swallows_its_cancellation_is_left_behind_after_the_ti
     assert 0.2 <= asyncio.get_running_loop().time() - started < 5
     release.set()
     await task
+
+
+async def test_a_coroutine_that_does_not_wait_finishes_inside_start_eagerly() -> None:
+    done: list[str] = []
+
+    async def quick() -> None:
+        ready = asyncio.Event()
+        ready.set()
+        await ready.wait()  # an await that does not suspend, as a write to a socket with room
+        done.append("ran")
+
+    tasks = asyncio.all_tasks()
+    assert start_eagerly(quick()) is None
+    assert done == ["ran"] and asyncio.all_tasks() == tasks
+
+
+async def test_a_coroutine_that_waits_continues_in_a_task_with_its_result() -> None:
+    release = asyncio.Event()
+    steps: list[str] = []
+
+    async def waits() -> str:
+        steps.append("before")
+        await release.wait()
+        steps.append("after")
+        return "sent"
+
+    task = start_eagerly(waits())
+    assert task is not None and steps == ["before"]
+    release.set()
+    assert await asyncio.wait_for(task, 5) == "sent"
+    assert steps == ["before", "after"]
+
+
+async def test_what_a_coroutine_raises_before_waiting_is_raised_at_once_and_after_by_its_task() -> None:
+    release = asyncio.Event()
+
+    async def fails(wait_first: bool) -> None:
+        if wait_first:
+            await release.wait()
+        raise ConnectionResetError("peer gone")
+
+    with pytest.raises(ConnectionResetError):
+        start_eagerly(fails(False))
+    task = start_eagerly(fails(True))
+    assert task is not None
+    release.set()
+    with pytest.raises(ConnectionResetError):
+        await asyncio.wait_for(task, 5)
+
+
+async def test_cancelling_the_task_reaches_the_coroutine_where_it_waits() -> None:
+    cleaned: list[str] = []
+    go, inside = asyncio.Event(), asyncio.Event()
+
+    async def waits_forever() -> None:
+        try:
+            await go.wait()
+            inside.set()
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append("finally")
+
+    before_its_first_step = start_eagerly(waits_forever())
+    assert before_its_first_step is not None
+    before_its_first_step.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await before_its_first_step
+    assert cleaned == ["finally"]
+
+    while_waiting = start_eagerly(waits_forever())
+    assert while_waiting is not None
+    go.set()
+    await asyncio.wait_for(inside.wait(), 5)  # the task runs it now
+    while_waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await while_waiting
+    assert cleaned == ["finally", "finally"]
