@@ -22,7 +22,7 @@ import msgspec
 import psutil
 from sqlalchemy.engine import make_url
 
-from load_tests.harness import Backends, backends, login_headers, server
+from load_tests.harness import Backends, backends, login_headers, servers
 from load_tests.profiling import Profile
 from load_tests.raw_http import RawHttp
 
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each phase")
     parser.add_argument("--items", type=int, default=400, help="items the orders draw from")
     parser.add_argument("--profile", action="store_true", help="py-spy the server in the 8-allocator phase")
+    parser.add_argument("--instances", type=int, default=1, help="server processes (allocators spread over them)")
 
 
 async def _arrange(found: Backends, base: str, items: int) -> None:
@@ -81,15 +82,15 @@ async def _adjust(http: httpx.AsyncClient, body: dict[str, Any], n: int) -> None
 
 
 async def _phase(
-    base: str, *, allocators: int, seconds: float, lines: int, items: int, seed: int, scarce: bool = False
+    bases: list[str], *, allocators: int, seconds: float, lines: int, items: int, seed: int, scarce: bool = False
 ) -> dict[str, Any]:
-    rep = login_headers(base, "rep1", "floorsync-rep")
+    rep = login_headers(bases[0], "rep1", "floorsync-rep")
     deadline = time.perf_counter() + seconds
     counts = {"orders": 0, "lines": 0, "allocated_lines": 0, "errors": 0}
 
     async def allocator(n: int) -> None:
         rng = random.Random(seed * 100 + n)
-        http = RawHttp(base, rep)  # httpx would spend the CPU the server needs on its own parsing
+        http = RawHttp(bases[n % len(bases)], rep)  # httpx would spend the CPU the server needs on its own parsing
         try:
             while time.perf_counter() < deadline:
                 skus = rng.sample(range(1, items + 1), lines)
@@ -146,11 +147,15 @@ def _postgres() -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgresql")]
 
 
-def _measured(srv_pid: int, phase: Any, *, profile: bool = False) -> dict[str, Any]:
-    """Run a phase, adding the CPU the server process, PostgreSQL and this client spent per allocated line."""
-    groups = {"server": lambda: [psutil.Process(srv_pid)], "postgres": _postgres, "client": lambda: [psutil.Process()]}
+def _measured(srv_pids: list[int], phase: Any, *, profile: bool = False) -> dict[str, Any]:
+    """Run a phase, adding the CPU the server processes, PostgreSQL and this client spent per allocated line."""
+    groups = {
+        "server": lambda: [psutil.Process(pid) for pid in srv_pids],
+        "postgres": _postgres,
+        "client": lambda: [psutil.Process()],
+    }
     before = {name: _cpu_seconds(find()) for name, find in groups.items()}
-    spy = Profile(srv_pid, phase.keywords["seconds"]) if profile else None
+    spy = Profile(srv_pids[0], phase.keywords["seconds"]) if profile else None
     result: dict[str, Any] = asyncio.run(phase())
     lines = max(result["allocated_lines"], 1)
     for name, find in groups.items():
@@ -163,18 +168,19 @@ def _measured(srv_pid: int, phase: Any, *, profile: bool = False) -> dict[str, A
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     common = {"lines": args.lines, "items": args.items}
-    with backends() as found, server(found) as srv:
-        asyncio.run(_arrange(found, srv.url, args.items))
-        pid = srv.process.pid
-        one = _measured(pid, functools.partial(_phase, srv.url, allocators=1, seconds=args.seconds, seed=1, **common))
+    with backends() as found, servers(found, args.instances) as started:
+        bases = [srv.url for srv in started]
+        asyncio.run(_arrange(found, bases[0], args.items))
+        pids = [srv.process.pid for srv in started]
+        one = _measured(pids, functools.partial(_phase, bases, allocators=1, seconds=args.seconds, seed=1, **common))
         eight = _measured(
-            pid,
-            functools.partial(_phase, srv.url, allocators=8, seconds=args.seconds, seed=8, **common),
+            pids,
+            functools.partial(_phase, bases, allocators=8, seconds=args.seconds, seed=8, **common),
             profile=args.profile,
         )
         # the race: 8 allocators, one-unit orders of an item with far less stock than demand
         race = asyncio.run(
-            _phase(srv.url, allocators=8, seconds=args.seconds / 2, lines=1, items=args.items, seed=9, scarce=True)
+            _phase(bases, allocators=8, seconds=args.seconds / 2, lines=1, items=args.items, seed=9, scarce=True)
         )
         oversold = asyncio.run(_oversold(found))
     cpu = {f"{k}_{n}": phase[k] for n, phase in (("1", one), ("8", eight)) for k in phase if k.endswith("_per_line")}
@@ -190,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "race_allocated_units": min(race["allocated_lines"], SCARCE_UNITS),
         "race_units_on_hand": SCARCE_UNITS,
         "oversold": oversold,
-        "server_processes": 1,
+        "server_processes": args.instances,
         **cpu,
         **({"profile": eight["profile"]} if args.profile else {}),
     }

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -40,3 +45,55 @@ def is_retryable(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     return isinstance(exc, DBAPIError) and sqlstate in RETRYABLE_SQLSTATES
+
+
+class Pg:
+    """The session's own asyncpg connection, inside the session's transaction, for the hot paths.
+
+    A statement through SQLAlchemy's session costs about 150 µs of the server's CPU, straight through
+    asyncpg about 50 µs; an order runs some 30 of them. Statements use ``$1`` parameters and return
+    asyncpg records (by index or name); json and jsonb go in as text and come back decoded, by the
+    codecs SQLAlchemy set on the connection.
+    Errors come out as SQLAlchemy's ``DBAPIError``, so the problem handlers and the retry of conflicts
+    see one kind.
+    """
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return await self._run(self._conn.fetch, sql, args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        return await self._run(self._conn.fetchrow, sql, args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._run(self._conn.fetchval, sql, args)
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._run(self._conn.execute, sql, args)
+
+    @staticmethod
+    async def _run(method: Callable[..., Awaitable[Any]], sql: str, args: tuple[Any, ...]) -> Any:
+        try:
+            return await method(sql, *args)
+        except asyncpg.PostgresError as exc:
+            raise DBAPIError(sql, args, exc) from exc
+
+
+async def pg(db: AsyncSession) -> Pg:
+    """The session's connection as ``Pg``, its transaction begun (unless the session autocommits)."""
+    connection = await db.connection()
+    fairy = await connection.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection
+    driver: asyncpg.Connection = fairy.driver_connection
+    if not adapted.autocommit and not driver.is_in_transaction():
+        # SQLAlchemy begins the database transaction with its first statement; statements sent
+        # straight to asyncpg before it would run outside the transaction
+        await connection.execute(_BEGIN)
+    return Pg(driver)
+
+
+_BEGIN = text("SELECT 1")

@@ -6,16 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import pg
 
 # session.info key listing the warehouses whose streams this transaction fed, to wake their relays
 WAREHOUSES_TOUCHED = "outbox_warehouses"
 
-_INSERT = text(
+_INSERT = (
     "INSERT INTO outbox_events (event_id, warehouse, type, entity, entity_id, entity_version, data, occurred_at)"
-    " SELECT gen_random_uuid(), w, t, e, i, v, d, clock_timestamp() FROM unnest(CAST(:w AS text[]), CAST(:t AS text[]),"
-    " CAST(:e AS text[]), CAST(:i AS text[]), CAST(:v AS bigint[]), CAST(:d AS jsonb[])) AS x(w, t, e, i, v, d)"
+    " SELECT gen_random_uuid(), w, t, e, i, v, d, clock_timestamp() FROM unnest($1::text[], $2::text[],"
+    " $3::text[], $4::text[], $5::bigint[], $6::jsonb[]) AS x(w, t, e, i, v, d)"
 )
 
 
@@ -35,16 +36,14 @@ async def emit_many(db: AsyncSession, events: list[Event]) -> None:
     """Record events in the current transaction, in one statement."""
     if not events:
         return
-    await db.execute(
+    await (await pg(db)).execute(
         _INSERT,
-        {
-            "w": [e.warehouse for e in events],
-            "t": [e.type for e in events],
-            "e": [e.entity for e in events],
-            "i": [e.entity_id for e in events],
-            "v": [e.version for e in events],
-            "d": [json.dumps(e.data, separators=(",", ":")) for e in events],
-        },
+        [e.warehouse for e in events],
+        [e.type for e in events],
+        [e.entity for e in events],
+        [e.entity_id for e in events],
+        [e.version for e in events],
+        [json.dumps(e.data, separators=(",", ":")) for e in events],
     )
     db.info.setdefault(WAREHOUSES_TOUCHED, set()).update(e.warehouse for e in events)
 

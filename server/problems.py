@@ -108,7 +108,7 @@ def _number_out_of_range(exc: DBAPIError) -> bool:
     orig = getattr(exc, "orig", None)
     cause = getattr(orig, "__cause__", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
-    return sqlstate == "22003" or (sqlstate == "22000" and "out of int" in str(cause))
+    return sqlstate == "22003" or (sqlstate == "22000" and "out of int" in str(cause or orig))
 
 
 def _unstorable_text(exc: DBAPIError) -> bool:

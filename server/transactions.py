@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.tokens import Principal
+from server.db import pg
 from server.problems import PROBLEM_JSON, problem_body
 
 log = logging.getLogger("floorsync.transactions")
@@ -203,12 +204,14 @@ async def _claim(
 
 
 async def _store(session: AsyncSession, principal: Principal, key: str, response: _BufferedResponse) -> None:
-    await session.execute(
-        text(
-            "UPDATE idempotency_keys SET status_code = :s, response_body = :b, content_type = :ct "
-            "WHERE principal = :p AND key = :k"
-        ),
-        {"s": response.status, "b": response.body, "ct": response.content_type, "p": principal.key, "k": key},
+    await (await pg(session)).execute(
+        "UPDATE idempotency_keys SET status_code = $1, response_body = $2, content_type = $3"
+        " WHERE principal = $4 AND key = $5",
+        response.status,
+        response.body,
+        response.content_type,
+        principal.key,
+        key,
     )
 
 

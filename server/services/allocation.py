@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import allocation as rules
@@ -20,6 +19,7 @@ from domain.items import Item, UnitOfMeasure
 from domain.locations import LocationKind
 from domain.orders import Allocation, OrderLine, OrderStatus, SalesOrder
 from domain.stock import StockKey, StockStatus
+from server.db import pg
 from server.services.catalog import ItemRef
 from server.services.ledger import StockLedger
 from server.services.locking import LockedBalance
@@ -63,14 +63,12 @@ def candidates(balances: Iterable[LockedBalance]) -> list[rules.Candidate]:
 
 async def existing_allocations(db: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[Allocation]]:
     """What each order already holds (a backorder being refilled keeps its earlier stock)."""
-    rows = await db.execute(
-        text(
-            "SELECT a.order_id, a.line_no, l.code, i.sku, b.lot, b.status, a.qty, a.rule, a.reason"
-            " FROM allocations a JOIN stock_balances b ON b.id = a.balance_id"
-            " JOIN locations l ON l.id = b.location_id JOIN items i ON i.id = b.item_id"
-            " WHERE a.order_id = ANY(:ids) ORDER BY a.id"
-        ),
-        {"ids": list(order_ids)},
+    rows = await (await pg(db)).fetch(
+        "SELECT a.order_id, a.line_no, l.code, i.sku, b.lot, b.status, a.qty, a.rule, a.reason"
+        " FROM allocations a JOIN stock_balances b ON b.id = a.balance_id"
+        " JOIN locations l ON l.id = b.location_id JOIN items i ON i.id = b.item_id"
+        " WHERE a.order_id = ANY($1::bigint[]) ORDER BY a.id",
+        list(order_ids),
     )
     held: dict[int, list[Allocation]] = {order_id: [] for order_id in order_ids}
     for order_id, line_no, loc, sku, lot, status, qty, rule, reason in rows:
@@ -85,7 +83,8 @@ async def write_decisions(
     *,
     user: str,
 ) -> None:
-    """Apply each decision: allocation movements, allocation rows, line quantities, order status."""
+    """Apply each decision: allocation movements, then allocation rows, line quantities and order
+    status in one statement."""
     alloc_rows: list[tuple[int, int, int, int, str, str]] = []
     line_rows: list[tuple[int, int, int, int]] = []
     for record, decision in decisions:
@@ -97,29 +96,22 @@ async def write_decisions(
             backordered = 0 if decision.status is OrderStatus.CANCELLED else line.requested - line.allocated
             line_rows.append((record.id, line.line_no, line.allocated, max(backordered, 0)))
     await ledger.flush()
-    if alloc_rows:
-        await db.execute(
-            text(
-                "INSERT INTO allocations (order_id, line_no, balance_id, qty, rule, reason)"
-                " SELECT * FROM unnest(CAST(:o AS bigint[]), CAST(:n AS int[]), CAST(:b AS bigint[]),"
-                " CAST(:q AS bigint[]), CAST(:r AS text[]), CAST(:why AS text[]))"
-            ),
-            dict(zip(("o", "n", "b", "q", "r", "why"), map(list, zip(*alloc_rows, strict=True)), strict=True)),
-        )
-    if line_rows:
-        await db.execute(
-            text(
-                "UPDATE sales_order_lines l SET qty_allocated = v.a, backordered = v.b"
-                " FROM unnest(CAST(:o AS bigint[]), CAST(:n AS int[]), CAST(:a AS bigint[]), CAST(:b AS bigint[]))"
-                " AS v(o, n, a, b) WHERE l.order_id = v.o AND l.line_no = v.n"
-            ),
-            dict(zip(("o", "n", "a", "b"), map(list, zip(*line_rows, strict=True)), strict=True)),
-        )
-    for record, decision in decisions:
-        await db.execute(
-            text("UPDATE sales_orders SET status = :s, status_reason = :why, version = version + 1 WHERE id = :id"),
-            {"s": str(decision.status), "why": decision.reason[:500], "id": record.id},
-        )
+    allocations = list(map(list, zip(*alloc_rows, strict=True))) or [[]] * 6
+    lines = list(map(list, zip(*line_rows, strict=True))) or [[]] * 4
+    await (await pg(db)).execute(
+        "WITH allocated AS (INSERT INTO allocations (order_id, line_no, balance_id, qty, rule, reason)"
+        " SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])),"
+        " line_qty AS (UPDATE sales_order_lines l SET qty_allocated = v.a, backordered = v.b"
+        " FROM unnest($7::bigint[], $8::int[], $9::bigint[], $10::bigint[]) AS v(o, n, a, b)"
+        " WHERE l.order_id = v.o AND l.line_no = v.n)"
+        " UPDATE sales_orders o SET status = v.s, status_reason = v.why, version = o.version + 1"
+        " FROM unnest($11::bigint[], $12::text[], $13::text[]) AS v(id, s, why) WHERE o.id = v.id",
+        *allocations,
+        *lines,
+        [record.id for record, _ in decisions],
+        [str(decision.status) for _, decision in decisions],
+        [decision.reason[:500] for _, decision in decisions],
+    )
 
 
 def allocate(

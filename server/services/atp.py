@@ -17,25 +17,26 @@ from domain.atp import Atp, compute_atp
 from domain.errors import DomainError
 from domain.stock import Balance, StockKey, StockStatus
 from realtime.positions import stream_position
+from server.db import pg
 from server.services import catalog
 
 # One round trip: balances by status, open inbound by day and unallocated demand by day, tagged.
 # Inbound and demand start from the open lines' partial indexes (MATERIALIZED keeps the planner from
 # walking every order or purchase order of the warehouse instead), so their cost follows what is
 # open for these items, not how many documents the warehouse has ever had.
-_ATP_INPUTS = text(
+_ATP_INPUTS = (
     "WITH inbound AS MATERIALIZED (SELECT po_id, item_id, expected_date, open_qty FROM purchase_order_lines"
-    " WHERE open_qty > 0 AND item_id = ANY(:ids)),"
+    " WHERE open_qty > 0 AND item_id = ANY($2::bigint[])),"
     " demand AS MATERIALIZED (SELECT order_id, item_id, backordered FROM sales_order_lines"
-    " WHERE backordered > 0 AND item_id = ANY(:ids))"
+    " WHERE backordered > 0 AND item_id = ANY($2::bigint[]))"
     " SELECT 'b', item_id, status, NULL::date, sum(on_hand), sum(allocated) FROM stock_balances"
-    " WHERE warehouse = :wh AND item_id = ANY(:ids) GROUP BY item_id, status"
+    " WHERE warehouse = $1 AND item_id = ANY($2::bigint[]) GROUP BY item_id, status"
     " UNION ALL"
     " SELECT 'i', l.item_id, NULL, coalesce(l.expected_date, p.expected_date), sum(l.open_qty), 0"
-    " FROM inbound l JOIN purchase_orders p ON p.id = l.po_id WHERE p.warehouse = :wh GROUP BY 2, 4"
+    " FROM inbound l JOIN purchase_orders p ON p.id = l.po_id WHERE p.warehouse = $1 GROUP BY 2, 4"
     " UNION ALL"
     " SELECT 'd', l.item_id, NULL, o.requested_date, sum(l.backordered), 0"
-    " FROM demand l JOIN sales_orders o ON o.id = l.order_id WHERE o.warehouse = :wh GROUP BY 2, 4"
+    " FROM demand l JOIN sales_orders o ON o.id = l.order_id WHERE o.warehouse = $1 GROUP BY 2, 4"
 )
 
 
@@ -47,7 +48,7 @@ async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, 
     balances: dict[int, list[tuple[StockKey, Balance]]] = defaultdict(list)
     inbound: dict[int, list[tuple[date, int]]] = defaultdict(list)
     demand: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for kind, item_id, status, day, qty, allocated in await db.execute(_ATP_INPUTS, {"wh": warehouse, "ids": ids}):
+    for kind, item_id, status, day, qty, allocated in await (await pg(db)).fetch(_ATP_INPUTS, warehouse, ids):
         if kind == "b":
             key = StockKey("*", skus_by_id[item_id], "", StockStatus(status))
             balances[item_id].append((key, Balance(int(qty), int(allocated))))
@@ -90,5 +91,5 @@ async def atp_of_item(db: AsyncSession, warehouse: str, sku: str) -> tuple[dict[
 
 
 async def skus(db: AsyncSession, item_ids: Iterable[int]) -> dict[int, str]:
-    rows = await db.execute(text("SELECT id, sku FROM items WHERE id = ANY(:ids)"), {"ids": sorted(set(item_ids))})
+    rows = await (await pg(db)).fetch("SELECT id, sku FROM items WHERE id = ANY($1::bigint[])", sorted(set(item_ids)))
     return {int(i): str(s) for i, s in rows}

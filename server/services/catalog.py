@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from server.db import pg
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,11 @@ class LocationRef:
 
 async def items_by_sku(db: AsyncSession, skus: list[str]) -> dict[str, ItemRef]:
     """The items named; ``item.unknown`` (422) for any that do not exist."""
-    rows = await db.execute(
-        text(
-            "SELECT i.id, i.sku, i.lot_tracked, i.shelf_life_days, i.substitutes, i.description,"
-            " coalesce(json_object_agg(u.uom, u.factor) FILTER (WHERE u.uom IS NOT NULL), '{}')"
-            " FROM items i LEFT JOIN item_uoms u ON u.item_id = i.id WHERE i.sku = ANY(:skus) GROUP BY i.id"
-        ),
-        {"skus": sorted(set(skus))},
+    rows = await (await pg(db)).fetch(
+        "SELECT i.id, i.sku, i.lot_tracked, i.shelf_life_days, i.substitutes, i.description,"
+        " coalesce(json_object_agg(u.uom, u.factor) FILTER (WHERE u.uom IS NOT NULL), '{}')"
+        " FROM items i LEFT JOIN item_uoms u ON u.item_id = i.id WHERE i.sku = ANY($1::text[]) GROUP BY i.id",
+        sorted(set(skus)),
     )
     found = {
         sku: ItemRef(int(id_), sku, bool(lot), shelf, tuple(subs or ()), dict(uoms), desc)

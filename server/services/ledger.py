@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
 from domain.stock import Movement, StockKey
+from server.db import pg
 from server.services.locking import LockedBalance, lock_balance_ids
 
 
@@ -79,38 +80,28 @@ class StockLedger:
         return [self.held[key] for key in sorted(self._dirty)]
 
     async def flush(self) -> None:
-        """Write changed balances and their movements."""
+        """Write changed balances and their movements (one statement)."""
         if not self._movements:
             return
         changed = self.changed
-        await self.db.execute(
-            text(
-                "UPDATE stock_balances b SET on_hand = v.on_hand, allocated = v.allocated, version = v.version "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:on_hand AS bigint[]), CAST(:allocated AS bigint[]),"
-                " CAST(:versions AS bigint[])) AS v(id, on_hand, allocated, version) WHERE b.id = v.id"
-            ),
-            {
-                "ids": [c.id for c in changed],
-                "on_hand": [c.balance.on_hand for c in changed],
-                "allocated": [c.balance.allocated for c in changed],
-                "versions": [c.balance.version for c in changed],
-            },
-        )
-        await self.db.execute(
-            text(
-                "INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document,"
-                " user_id, device_id) SELECT b, d1, d2, r, s, :user, :device FROM unnest(CAST(:b AS bigint[]),"
-                " CAST(:d1 AS bigint[]), CAST(:d2 AS bigint[]), CAST(:r AS text[]), CAST(:s AS text[]))"
-                " AS m(b, d1, d2, r, s)"
-            ),
-            {
-                "b": [balance_id for balance_id, _ in self._movements],
-                "d1": [m.delta_on_hand for _, m in self._movements],
-                "d2": [m.delta_allocated for _, m in self._movements],
-                "r": [str(m.reason) for _, m in self._movements],
-                "s": [m.origin.source_document[:64] for _, m in self._movements],
-                "user": self.user_id,
-                "device": self.device_id,
-            },
+        db = await pg(self.db)
+        await db.execute(
+            "WITH balances AS (UPDATE stock_balances b SET on_hand = v.on_hand, allocated = v.allocated,"
+            " version = v.version FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])"
+            " AS v(id, on_hand, allocated, version) WHERE b.id = v.id)"
+            " INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document,"
+            " user_id, device_id) SELECT b, d1, d2, r, s, $10::bigint, $11::uuid FROM unnest($5::bigint[],"
+            " $6::bigint[], $7::bigint[], $8::text[], $9::text[]) AS m(b, d1, d2, r, s)",
+            [c.id for c in changed],
+            [c.balance.on_hand for c in changed],
+            [c.balance.allocated for c in changed],
+            [c.balance.version for c in changed],
+            [balance_id for balance_id, _ in self._movements],
+            [m.delta_on_hand for _, m in self._movements],
+            [m.delta_allocated for _, m in self._movements],
+            [str(m.reason) for _, m in self._movements],
+            [m.origin.source_document[:64] for _, m in self._movements],
+            self.user_id,
+            self.device_id,
         )
         self._movements.clear()

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.stock import Balance, StockKey, StockStatus
+from server.db import pg
 
 
 @dataclass
@@ -37,13 +38,15 @@ class LockedBalance:
 
 async def lock_customer(db: AsyncSession, customer_id: int) -> None:
     """Serialise credit checks of one customer, so two orders cannot both spend the same limit."""
-    await db.execute(text("SELECT id FROM customers WHERE id = :id FOR UPDATE"), {"id": customer_id})
+    await (await pg(db)).execute("SELECT id FROM customers WHERE id = $1 FOR UPDATE", customer_id)
 
 
 async def lock_orders(db: AsyncSession, order_ids: Iterable[int]) -> None:
     ids = sorted(set(order_ids))
     if ids:
-        await db.execute(text("SELECT id FROM sales_orders WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": ids})
+        await (await pg(db)).execute(
+            "SELECT id FROM sales_orders WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", ids
+        )
 
 
 async def lock_items(db: AsyncSession, warehouse: str, item_ids: Iterable[int]) -> dict[int, int]:
@@ -51,19 +54,18 @@ async def lock_items(db: AsyncSession, warehouse: str, item_ids: Iterable[int]) 
     ids = sorted(set(item_ids))
     if not ids:
         return {}
-    await db.execute(
-        text(
-            "INSERT INTO warehouse_items (warehouse, item_id, atp_version) "
-            "SELECT :wh, i, 0 FROM unnest(CAST(:ids AS bigint[])) AS i ORDER BY i ON CONFLICT DO NOTHING"
-        ),
-        {"wh": warehouse, "ids": ids},
+    conn = await pg(db)
+    await conn.execute(
+        "INSERT INTO warehouse_items (warehouse, item_id, atp_version) "
+        "SELECT $1, i, 0 FROM unnest($2::bigint[]) AS i ORDER BY i ON CONFLICT DO NOTHING",
+        warehouse,
+        ids,
     )
-    rows = await db.execute(
-        text(
-            "SELECT item_id, atp_version FROM warehouse_items WHERE warehouse = :wh AND item_id = ANY(:ids) "
-            "ORDER BY item_id FOR UPDATE"
-        ),
-        {"wh": warehouse, "ids": ids},
+    rows = await conn.fetch(
+        "SELECT item_id, atp_version FROM warehouse_items WHERE warehouse = $1 AND item_id = ANY($2::bigint[]) "
+        "ORDER BY item_id FOR UPDATE",
+        warehouse,
+        ids,
     )
     return {int(item_id): int(version) for item_id, version in rows}
 
@@ -115,10 +117,10 @@ async def lock_item_balances(
     ids = sorted(set(item_ids))
     if not ids:
         return []
-    where = "b.warehouse = :wh AND b.item_id = ANY(:ids)" + (" AND b.status = :status" if status else "")
-    rows = await db.execute(
-        text(f"SELECT {_BALANCE_COLUMNS} WHERE {where} ORDER BY b.id FOR UPDATE OF b"),
-        {"wh": warehouse, "ids": ids, "status": status},
+    where = "b.warehouse = $1 AND b.item_id = ANY($2::bigint[])" + (" AND b.status = $3" if status else "")
+    rows = await (await pg(db)).fetch(
+        f"SELECT {_BALANCE_COLUMNS} WHERE {where} ORDER BY b.id FOR UPDATE OF b",
+        *((warehouse, ids, status) if status else (warehouse, ids)),
     )
     return [_locked(r) for r in rows]
 
@@ -128,8 +130,8 @@ async def lock_balance_ids(db: AsyncSession, balance_ids: Iterable[int]) -> list
     ids = sorted(set(balance_ids))
     if not ids:
         return []
-    rows = await db.execute(
-        text(f"SELECT {_BALANCE_COLUMNS} WHERE b.id = ANY(:ids) ORDER BY b.id FOR UPDATE OF b"), {"ids": ids}
+    rows = await (await pg(db)).fetch(
+        f"SELECT {_BALANCE_COLUMNS} WHERE b.id = ANY($1::bigint[]) ORDER BY b.id FOR UPDATE OF b", ids
     )
     return [_locked(r) for r in rows]
 

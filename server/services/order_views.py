@@ -4,36 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from server.db import pg
 
-_ORDER = text(
+_ORDER = (
     "SELECT o.id, o.number, o.warehouse, o.status, o.status_reason, o.requested_date, o.ship_complete, o.priority,"
     " o.currency, o.total_minor, o.version, o.created_at, o.carrier, o.carrier_cutoff, o.shipment_id, o.shipped_at,"
     " c.code, c.name, c.sales_rep_id"
-    " FROM sales_orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id"
+    " FROM sales_orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1"
 )
-_LINES = text(
+_LINES = (
     "SELECT l.line_no, i.sku, i.description, l.qty, l.unit_price_minor, l.qty_allocated, l.backordered, l.cancelled,"
     " l.qty_shipped"
-    " FROM sales_order_lines l JOIN items i ON i.id = l.item_id WHERE l.order_id = :id ORDER BY l.line_no"
+    " FROM sales_order_lines l JOIN items i ON i.id = l.item_id WHERE l.order_id = $1 ORDER BY l.line_no"
 )
-_ALLOCATIONS = text(
+_ALLOCATIONS = (
     "SELECT a.line_no, loc.code, i.sku, b.lot, a.qty, a.rule, a.reason FROM allocations a"
     " JOIN stock_balances b ON b.id = a.balance_id JOIN locations loc ON loc.id = b.location_id"
-    " JOIN items i ON i.id = b.item_id WHERE a.order_id = :id ORDER BY a.id"
+    " JOIN items i ON i.id = b.item_id WHERE a.order_id = $1 ORDER BY a.id"
 )
 
 
 async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
     """The order's current state (also the ``data`` of its ``order.status_changed`` event)."""
-    row = (await db.execute(_ORDER, {"id": order_id})).first()
+    conn = await pg(db)
+    row = await conn.fetchrow(_ORDER, order_id)
     if row is None:
         raise DomainError("order.not_found", f"No order {order_id}", status=404)
     held: dict[int, list[dict[str, Any]]] = {}
-    for line_no, loc, sku, lot, qty, rule, reason in await db.execute(_ALLOCATIONS, {"id": order_id}):
+    for line_no, loc, sku, lot, qty, rule, reason in await conn.fetch(_ALLOCATIONS, order_id):
         held.setdefault(line_no, []).append(
             {"location": loc, "sku": sku, "lot": lot, "qty": int(qty), "rule": rule, "reason": reason}
         )
@@ -43,34 +44,32 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
             "sku": sku,
             "description": desc,
             "qty": int(qty),
-            "unit_price": {"amount": int(price), "currency": row.currency},
+            "unit_price": {"amount": int(price), "currency": row["currency"]},
             "allocated": int(allocated),
             "backordered": int(backordered),
             "cancelled": cancelled,
             "shipped": int(shipped),
             "allocations": held.get(n, []),
         }
-        for n, sku, desc, qty, price, allocated, backordered, cancelled, shipped in await db.execute(
-            _LINES, {"id": order_id}
-        )
+        for n, sku, desc, qty, price, allocated, backordered, cancelled, shipped in await conn.fetch(_LINES, order_id)
     ]
     return {
-        "number": row.number,
-        "warehouse": row.warehouse,
-        "customer": row.code,
-        "customer_name": row.name,
-        "sales_rep_id": row.sales_rep_id,
-        "status": row.status,
-        "status_reason": row.status_reason,
-        "requested_date": row.requested_date.isoformat(),
-        "ship_complete": row.ship_complete,
-        "priority": row.priority,
-        "total": {"amount": int(row.total_minor), "currency": row.currency},
-        "version": int(row.version),
-        "created_at": row.created_at.isoformat(),
-        "carrier": row.carrier,
-        "carrier_cutoff": row.carrier_cutoff.isoformat() if row.carrier_cutoff else None,
-        "shipment": row.shipment_id,
-        "shipped_at": row.shipped_at.isoformat() if row.shipped_at else None,
+        "number": row["number"],
+        "warehouse": row["warehouse"],
+        "customer": row["code"],
+        "customer_name": row["name"],
+        "sales_rep_id": row["sales_rep_id"],
+        "status": row["status"],
+        "status_reason": row["status_reason"],
+        "requested_date": row["requested_date"].isoformat(),
+        "ship_complete": row["ship_complete"],
+        "priority": row["priority"],
+        "total": {"amount": int(row["total_minor"]), "currency": row["currency"]},
+        "version": int(row["version"]),
+        "created_at": row["created_at"].isoformat(),
+        "carrier": row["carrier"],
+        "carrier_cutoff": row["carrier_cutoff"].isoformat() if row["carrier_cutoff"] else None,
+        "shipment": row["shipment_id"],
+        "shipped_at": row["shipped_at"].isoformat() if row["shipped_at"] else None,
         "lines": lines,
     }

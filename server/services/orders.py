@@ -17,6 +17,7 @@ from domain.orders import OrderStatus, SalesOrder
 from domain.stock import Origin
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
+from server.db import pg
 from server.outbox import Event, emit_many
 from server.services import catalog
 from server.services.allocation import (
@@ -37,7 +38,7 @@ from server.services.locking import (
     lock_orders,
 )
 from server.services.order_views import load_view
-from server.services.stock_events import publish_atp
+from server.services.stock_events import atp_events, publish_atp
 
 OPEN = (
     "draft",
@@ -76,15 +77,11 @@ class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def _customer(db: AsyncSession, code: str) -> tuple[int, Customer, int | None]:
-    row = (
-        await db.execute(
-            text(
-                "SELECT id, code, name, priority_tier, credit_limit_minor, currency, min_shelf_life_days,"
-                " coalesce(price_list_id, 0), accepts_substitutes, sales_rep_id FROM customers WHERE code = :c"
-            ),
-            {"c": code},
-        )
-    ).first()
+    row = await (await pg(db)).fetchrow(
+        "SELECT id, code, name, priority_tier, credit_limit_minor, currency, min_shelf_life_days,"
+        " coalesce(price_list_id, 0), accepts_substitutes, sales_rep_id FROM customers WHERE code = $1",
+        code,
+    )
     if row is None:
         raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
     id_, code, name, tier, limit, currency, shelf, price_list, subs, rep = row
@@ -99,13 +96,13 @@ def _check_rep(principal: Principal, sales_rep_id: int | None, customer: str) ->
 
 
 async def _prices(db: AsyncSession, customer_id: int, price_list_id: str, item_ids: list[int]) -> dict[int, int]:
-    rows = await db.execute(
-        text(
-            "SELECT i, coalesce(cp.unit_price_minor, lp.unit_price_minor) FROM unnest(CAST(:ids AS bigint[])) AS i"
-            " LEFT JOIN customer_prices cp ON cp.customer_id = :c AND cp.item_id = i"
-            " LEFT JOIN price_list_prices lp ON lp.price_list_id = :pl AND lp.item_id = i"
-        ),
-        {"ids": item_ids, "c": customer_id, "pl": int(price_list_id)},
+    rows = await (await pg(db)).fetch(
+        "SELECT i, coalesce(cp.unit_price_minor, lp.unit_price_minor) FROM unnest($1::bigint[]) AS i"
+        " LEFT JOIN customer_prices cp ON cp.customer_id = $2 AND cp.item_id = i"
+        " LEFT JOIN price_list_prices lp ON lp.price_list_id = $3 AND lp.item_id = i",
+        item_ids,
+        customer_id,
+        int(price_list_id),
     )
     return {int(i): p for i, p in rows if p is not None}
 
@@ -127,7 +124,8 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
             raise DomainError("price.not_found", f"{customer.name} has no price for {new.sku}", status=422, sku=new.sku)
         qty = domain_item(ref).to_base(new.qty, new.uom)
         lines.append(order_line(n, ref.sku, qty, prices[ref.id], customer.credit_limit.currency))
-    order_id = int(await db.scalar(text("SELECT nextval(pg_get_serial_sequence('sales_orders', 'id'))")) or 0)
+    conn = await pg(db)
+    order_id = int(await conn.fetchval("SELECT nextval(pg_get_serial_sequence('sales_orders', 'id'))"))
     draft = SalesOrder(
         id=f"SO-{order_id:08d}",
         customer_id=customer.id,
@@ -141,9 +139,10 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
         priority=cmd.priority,
     )
     await lock_customer(db, customer_id)
-    open_value = await db.scalar(
-        text("SELECT coalesce(sum(total_minor), 0) FROM sales_orders WHERE customer_id = :c AND status = ANY(:s)"),
-        {"c": customer_id, "s": list(OPEN)},
+    open_value = await conn.fetchval(
+        "SELECT coalesce(sum(total_minor), 0) FROM sales_orders WHERE customer_id = $1 AND status = ANY($2::text[])",
+        customer_id,
+        list(OPEN),
     )
     credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
     item_ids = {r.sku: r.id for r in refs.values()}
@@ -169,43 +168,32 @@ async def _insert_order(
     """The order as a draft. A held line is backordered demand at once; a line about to be allocated
     starts at zero and allocation writes its remainder, so it never enters the open-demand index
     only to leave it in the same transaction (a dead entry every ATP read would step over)."""
-    await db.execute(
-        text(
-            "INSERT INTO sales_orders (id, number, customer_id, warehouse, status, requested_date, ship_complete,"
-            " priority, currency, total_minor, status_reason, created_by, device_id, version, carrier, carrier_cutoff)"
-            " VALUES (:id, :n, :c, :wh, 'draft', :rd, :sc, :p, :cur, :t, '', :u, :d, 1, :carrier, :cutoff)"
-        ),
-        {
-            "id": order_id,
-            "n": order.id,
-            "c": customer_id,
-            "wh": order.warehouse,
-            "rd": order.requested_date,
-            "sc": order.ship_complete,
-            "p": order.priority,
-            "cur": order.currency,
-            "t": order.total.amount,
-            "u": principal.user_id,
-            "d": principal.device_id,
-            "carrier": cmd.carrier,
-            "cutoff": cmd.carrier_cutoff,
-        },
-    )
-    await db.execute(
-        text(
-            "INSERT INTO sales_order_lines (order_id, line_no, item_id, qty, unit_price_minor, qty_allocated,"
-            " backordered, cancelled) SELECT :o, n, i, q, p, 0, CASE WHEN :held THEN q ELSE 0 END, false"
-            " FROM unnest(CAST(:n AS int[]), CAST(:i AS bigint[]), CAST(:q AS bigint[]), CAST(:p AS bigint[]))"
-            " AS v(n, i, q, p)"
-        ),
-        {
-            "o": order_id,
-            "n": [line.line_no for line in order.lines],
-            "i": [item_ids[line.sku] for line in order.lines],
-            "q": [line.qty for line in order.lines],
-            "p": [line.unit_price.amount for line in order.lines],
-            "held": held,
-        },
+    await (await pg(db)).execute(
+        "WITH header AS (INSERT INTO sales_orders (id, number, customer_id, warehouse, status, requested_date,"
+        " ship_complete, priority, currency, total_minor, status_reason, created_by, device_id, version, carrier,"
+        " carrier_cutoff) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, '', $10, $11, 1, $12, $13)"
+        " RETURNING id)"
+        " INSERT INTO sales_order_lines (order_id, line_no, item_id, qty, unit_price_minor, qty_allocated,"
+        " backordered, cancelled) SELECT header.id, n, i, q, p, 0, CASE WHEN $14 THEN q ELSE 0 END, false"
+        " FROM header, unnest($15::int[], $16::bigint[], $17::bigint[], $18::bigint[]) AS v(n, i, q, p)",
+        order_id,
+        order.id,
+        customer_id,
+        order.warehouse,
+        order.requested_date,
+        order.ship_complete,
+        order.priority,
+        order.currency,
+        order.total.amount,
+        principal.user_id,
+        principal.device_id,
+        cmd.carrier,
+        cmd.carrier_cutoff,
+        held,
+        [line.line_no for line in order.lines],
+        [item_ids[line.sku] for line in order.lines],
+        [line.qty for line in order.lines],
+        [line.unit_price.amount for line in order.lines],
     )
 
 
@@ -229,27 +217,25 @@ async def _hold(
 
 
 async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
-    rows = await db.execute(
-        text("SELECT DISTINCT item_id FROM sales_order_lines WHERE order_id = ANY(:ids)"), {"ids": order_ids}
+    rows = await (await pg(db)).fetch(
+        "SELECT DISTINCT item_id FROM sales_order_lines WHERE order_id = ANY($1::bigint[])", order_ids
     )
     return [int(r[0]) for r in rows]
 
 
 async def load_records(db: AsyncSession, order_ids: list[int]) -> list[OrderRecord]:
     """Orders in their domain form, for allocation."""
-    rows = await db.execute(
-        text(
-            "SELECT o.id, o.number, o.warehouse, o.status, o.requested_date, o.created_at, o.currency,"
-            " o.ship_complete, o.priority, o.version, c.code, c.name, c.priority_tier, c.credit_limit_minor,"
-            " c.currency, c.min_shelf_life_days, coalesce(c.price_list_id, 0), c.accepts_substitutes,"
-            " array_agg(l.line_no ORDER BY l.line_no), array_agg(i.sku ORDER BY l.line_no),"
-            " array_agg(l.qty ORDER BY l.line_no), array_agg(l.unit_price_minor ORDER BY l.line_no),"
-            " array_agg(l.item_id ORDER BY l.line_no)"
-            " FROM sales_orders o JOIN customers c ON c.id = o.customer_id"
-            " JOIN sales_order_lines l ON l.order_id = o.id AND NOT l.cancelled JOIN items i ON i.id = l.item_id"
-            " WHERE o.id = ANY(:ids) GROUP BY o.id, c.id ORDER BY o.id"
-        ),
-        {"ids": order_ids},
+    rows = await (await pg(db)).fetch(
+        "SELECT o.id, o.number, o.warehouse, o.status, o.requested_date, o.created_at, o.currency,"
+        " o.ship_complete, o.priority, o.version, c.code, c.name, c.priority_tier, c.credit_limit_minor,"
+        " c.currency, c.min_shelf_life_days, coalesce(c.price_list_id, 0), c.accepts_substitutes,"
+        " array_agg(l.line_no ORDER BY l.line_no), array_agg(i.sku ORDER BY l.line_no),"
+        " array_agg(l.qty ORDER BY l.line_no), array_agg(l.unit_price_minor ORDER BY l.line_no),"
+        " array_agg(l.item_id ORDER BY l.line_no)"
+        " FROM sales_orders o JOIN customers c ON c.id = o.customer_id"
+        " JOIN sales_order_lines l ON l.order_id = o.id AND NOT l.cancelled JOIN items i ON i.id = l.item_id"
+        " WHERE o.id = ANY($1::bigint[]) GROUP BY o.id, c.id ORDER BY o.id",
+        order_ids,
     )
     records = []
     for (
@@ -310,18 +296,26 @@ async def allocate_orders(
         today=today,
     )
     await write_decisions(db, ledger, decisions, user=principal.username)
-    await publish_atp(db, warehouse, item_ids, today=today)
-    return await _order_events(db, [r.id for r in records])
+    _, atp_changed = await atp_events(
+        db, warehouse, item_ids, today=today, names={ref.id: sku for sku, ref in refs.items()}
+    )
+    return await _order_events(db, [r.id for r in records], atp_changed)
 
 
-async def _order_events(db: AsyncSession, order_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Emit each order's new state; returns the views, which callers answer with."""
+async def _order_events(
+    db: AsyncSession, order_ids: list[int], also: list[Event] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Emit each order's new state (after ``also``, in one statement); returns the views, which
+    callers answer with."""
     views = {order_id: await load_view(db, order_id) for order_id in order_ids}
     await emit_many(
         db,
         [
-            Event(events.ORDER_STATUS_CHANGED, v["warehouse"], "order", v["number"], v["version"], v)
-            for v in views.values()
+            *(also or ()),
+            *(
+                Event(events.ORDER_STATUS_CHANGED, v["warehouse"], "order", v["number"], v["version"], v)
+                for v in views.values()
+            ),
         ],
     )
     return views

@@ -2,44 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.atp import Atp
+from server.db import pg
 from server.outbox import Event, emit_many
 from server.services.atp import atp_for_items, skus
 
 
 async def publish_atp(db: AsyncSession, warehouse: str, item_ids: Iterable[int], *, today: date) -> dict[int, Atp]:
     """Emit each item's new ATP. The caller holds the items' locks (``lock_items``)."""
+    atps, changed = await atp_events(db, warehouse, item_ids, today=today)
+    await emit_many(db, changed)
+    return atps
+
+
+async def atp_events(
+    db: AsyncSession, warehouse: str, item_ids: Iterable[int], *, today: date, names: Mapping[int, str] | None = None
+) -> tuple[dict[int, Atp], list[Event]]:
+    """Each item's new ATP and its ``stock.changed`` event, for the caller to emit with its own events.
+    ``names`` (item id -> SKU) spares a lookup when the caller has them. The caller holds the items'
+    locks (``lock_items``)."""
     ids = sorted(set(item_ids))
     if not ids:
-        return {}
-    names = await skus(db, ids)
-    atps = await atp_for_items(db, warehouse, names, today=today)
-    versions = await db.execute(
-        text(
-            "UPDATE warehouse_items SET atp_version = atp_version + 1 WHERE warehouse = :wh AND item_id = ANY(:ids)"
-            " RETURNING item_id, atp_version"
-        ),
-        {"wh": warehouse, "ids": ids},
+        return {}, []
+    known = names if names is not None and all(i in names for i in ids) else await skus(db, ids)
+    atps = await atp_for_items(db, warehouse, {i: known[i] for i in ids}, today=today)
+    versions = await (await pg(db)).fetch(
+        "UPDATE warehouse_items SET atp_version = atp_version + 1 WHERE warehouse = $1 AND item_id = ANY($2::bigint[])"
+        " RETURNING item_id, atp_version",
+        warehouse,
+        ids,
     )
-    await emit_many(
-        db,
-        [
-            Event(
-                events.STOCK_CHANGED,
-                warehouse,
-                "atp",
-                names[item_id],
-                int(version),
-                {"sku": names[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
-            )
-            for item_id, version in versions
-        ],
-    )
-    return atps
+    changed = [
+        Event(
+            events.STOCK_CHANGED,
+            warehouse,
+            "atp",
+            known[item_id],
+            version,
+            {"sku": known[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
+        )
+        for item_id, version in sorted((int(r[0]), int(r[1])) for r in versions)
+    ]
+    return atps, changed
