@@ -9,32 +9,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import DomainError
 from server.db import pg
 
+# One round trip: the order, its lines and its allocations (as JSON arrays, in line and allocation order).
 _ORDER = (
     "SELECT o.id, o.number, o.warehouse, o.status, o.status_reason, o.requested_date, o.ship_complete, o.priority,"
     " o.currency, o.total_minor, o.version, o.created_at, o.carrier, o.carrier_cutoff, o.shipment_id, o.shipped_at,"
-    " c.code, c.name, c.sales_rep_id"
+    " c.code, c.name, c.sales_rep_id,"
+    " (SELECT coalesce(json_agg(json_build_array(l.line_no, i.sku, i.description, l.qty, l.unit_price_minor,"
+    " l.qty_allocated, l.backordered, l.cancelled, l.qty_shipped) ORDER BY l.line_no), '[]')"
+    " FROM sales_order_lines l JOIN items i ON i.id = l.item_id WHERE l.order_id = o.id) AS lines,"
+    " (SELECT coalesce(json_agg(json_build_array(a.line_no, loc.code, i.sku, b.lot, a.qty, a.rule, a.reason)"
+    " ORDER BY a.id), '[]') FROM allocations a JOIN stock_balances b ON b.id = a.balance_id"
+    " JOIN locations loc ON loc.id = b.location_id JOIN items i ON i.id = b.item_id WHERE a.order_id = o.id)"
+    " AS allocations"
     " FROM sales_orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1"
-)
-_LINES = (
-    "SELECT l.line_no, i.sku, i.description, l.qty, l.unit_price_minor, l.qty_allocated, l.backordered, l.cancelled,"
-    " l.qty_shipped"
-    " FROM sales_order_lines l JOIN items i ON i.id = l.item_id WHERE l.order_id = $1 ORDER BY l.line_no"
-)
-_ALLOCATIONS = (
-    "SELECT a.line_no, loc.code, i.sku, b.lot, a.qty, a.rule, a.reason FROM allocations a"
-    " JOIN stock_balances b ON b.id = a.balance_id JOIN locations loc ON loc.id = b.location_id"
-    " JOIN items i ON i.id = b.item_id WHERE a.order_id = $1 ORDER BY a.id"
 )
 
 
 async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
     """The order's current state (also the ``data`` of its ``order.status_changed`` event)."""
-    conn = await pg(db)
-    row = await conn.fetchrow(_ORDER, order_id)
+    row = await (await pg(db)).fetchrow(_ORDER, order_id)
     if row is None:
         raise DomainError("order.not_found", f"No order {order_id}", status=404)
     held: dict[int, list[dict[str, Any]]] = {}
-    for line_no, loc, sku, lot, qty, rule, reason in await conn.fetch(_ALLOCATIONS, order_id):
+    for line_no, loc, sku, lot, qty, rule, reason in row["allocations"]:
         held.setdefault(line_no, []).append(
             {"location": loc, "sku": sku, "lot": lot, "qty": int(qty), "rule": rule, "reason": reason}
         )
@@ -51,7 +48,7 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
             "shipped": int(shipped),
             "allocations": held.get(n, []),
         }
-        for n, sku, desc, qty, price, allocated, backordered, cancelled, shipped in await conn.fetch(_LINES, order_id)
+        for n, sku, desc, qty, price, allocated, backordered, cancelled, shipped in row["lines"]
     ]
     return {
         "number": row["number"],

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import events, orders, stock
 from domain.customers import Customer, Money, check_credit
 from domain.errors import DomainError
-from domain.orders import OrderStatus, SalesOrder
+from domain.orders import Allocation, OrderStatus, SalesOrder
 from domain.stock import Origin
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
@@ -148,7 +148,9 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     item_ids = {r.sku: r.id for r in refs.values()}
     await _insert_order(db, principal, order_id, customer_id, draft, item_ids, cmd=cmd, held=not credit.approved)
     if credit.approved:
-        views = await allocate_orders(db, principal, cmd.warehouse, [order_id], today=today)
+        # the new order is locked by its insert, holds nothing yet and is in memory: nothing to read back
+        placed = OrderRecord(order_id, draft, customer, {line.line_no: item_ids[line.sku] for line in draft.lines})
+        views = await _allocate(db, principal, cmd.warehouse, [placed], refs, {order_id: []}, today=today)
     else:
         views = await _hold(db, principal, order_id, draft, credit.reason, today=today)
     return views[order_id]
@@ -278,13 +280,27 @@ async def allocate_orders(
     records = [r for r in await load_records(db, order_ids) if r.order.status in orders.ALLOCATABLE]
     if not records:
         return {}
-    base_items = await catalog.items_by_sku(db, sorted({line.sku for r in records for line in r.order.lines}))
-    substitutes = {s for ref in base_items.values() for s in ref.substitutes}
-    refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
-    item_ids = sorted({ref.id for ref in refs.values()})
+    refs = await catalog.items_by_sku(db, sorted({line.sku for r in records for line in r.order.lines}))
     # what the orders already hold changes only under their own locks: read it before the items' locks,
     # which every order for the same items waits on
     existing = await existing_allocations(db, [r.id for r in records])
+    return await _allocate(db, principal, warehouse, records, refs, existing, today=today)
+
+
+async def _allocate(
+    db: AsyncSession,
+    principal: Principal,
+    warehouse: str,
+    records: list[OrderRecord],
+    base_items: dict[str, catalog.ItemRef],
+    existing: dict[int, list[Allocation]],
+    *,
+    today: date,
+) -> dict[int, dict[str, Any]]:
+    """Allocate locked orders (with their items and what they already hold) and emit the outcome."""
+    substitutes = {s for ref in base_items.values() for s in ref.substitutes}
+    refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
+    item_ids = sorted({ref.id for ref in refs.values()})
     await lock_items(db, warehouse, item_ids)
     ledger = StockLedger(db, warehouse, principal.user_id, principal.device_id)
     ledger.hold(await lock_item_balances(db, warehouse, item_ids))
