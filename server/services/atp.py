@@ -24,8 +24,8 @@ from server.services import catalog
 # Inbound and demand start from the open lines' partial indexes (MATERIALIZED keeps the planner from
 # walking every order or purchase order of the warehouse instead), so their cost follows what is
 # open for these items, not how many documents the warehouse has ever had.
-_ATP_INPUTS = (
-    "WITH inbound AS MATERIALIZED (SELECT po_id, item_id, expected_date, open_qty FROM purchase_order_lines"
+_ATP_SOURCES = (
+    "inbound AS MATERIALIZED (SELECT po_id, item_id, expected_date, open_qty FROM purchase_order_lines"
     " WHERE open_qty > 0 AND item_id = ANY($2::bigint[])),"
     " demand AS MATERIALIZED (SELECT order_id, item_id, backordered FROM sales_order_lines"
     " WHERE backordered > 0 AND item_id = ANY($2::bigint[]))"
@@ -38,23 +38,49 @@ _ATP_INPUTS = (
     " SELECT 'd', l.item_id, NULL, o.requested_date, sum(l.backordered), 0"
     " FROM demand l JOIN sales_orders o ON o.id = l.order_id WHERE o.warehouse = $1 GROUP BY 2, 4"
 )
+_ATP_INPUTS = "WITH " + _ATP_SOURCES
+# The same, after a change: also bumps the items' ATP versions, tagged 'v' (still one round trip).
+_BUMP_AND_ATP_INPUTS = (
+    "WITH bumped AS (UPDATE warehouse_items SET atp_version = atp_version + 1"
+    " WHERE warehouse = $1 AND item_id = ANY($2::bigint[]) RETURNING item_id, atp_version), "
+    + _ATP_SOURCES
+    + " UNION ALL SELECT 'v', item_id, NULL, NULL, atp_version, 0 FROM bumped"
+)
 
 
 async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, str], *, today: date) -> dict[int, Atp]:
     """ATP of each item (id -> sku given) in ``warehouse`` as of ``today``."""
+    atps, _ = await _atp(db, _ATP_INPUTS, warehouse, skus_by_id, today=today)
+    return atps
+
+
+async def bump_atp(
+    db: AsyncSession, warehouse: str, skus_by_id: dict[int, str], *, today: date
+) -> tuple[dict[int, Atp], dict[int, int]]:
+    """After a change to the items (whose locks the caller holds): their new ATP and their bumped ATP
+    versions, item id -> version."""
+    return await _atp(db, _BUMP_AND_ATP_INPUTS, warehouse, skus_by_id, today=today)
+
+
+async def _atp(
+    db: AsyncSession, sql: str, warehouse: str, skus_by_id: dict[int, str], *, today: date
+) -> tuple[dict[int, Atp], dict[int, int]]:
     ids = sorted(skus_by_id)
     if not ids:
-        return {}
+        return {}, {}
     balances: dict[int, list[tuple[StockKey, Balance]]] = defaultdict(list)
     inbound: dict[int, list[tuple[date, int]]] = defaultdict(list)
     demand: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for kind, item_id, status, day, qty, allocated in await (await pg(db)).fetch(_ATP_INPUTS, warehouse, ids):
+    versions: dict[int, int] = {}
+    for kind, item_id, status, day, qty, allocated in await (await pg(db)).fetch(sql, warehouse, ids):
         if kind == "b":
             key = StockKey("*", skus_by_id[item_id], "", StockStatus(status))
             balances[item_id].append((key, Balance(int(qty), int(allocated))))
+        elif kind == "v":
+            versions[item_id] = int(qty)
         else:
             (inbound if kind == "i" else demand)[item_id].append((day, int(qty)))
-    return {
+    atps = {
         item_id: compute_atp(
             skus_by_id[item_id],
             warehouse,
@@ -65,6 +91,7 @@ async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, 
         )
         for item_id in ids
     }
+    return atps, versions
 
 
 _ITEM_AND_POSITION = text(

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.atp import Atp
-from server.db import pg
 from server.outbox import Event, emit_many
-from server.services.atp import atp_for_items, skus
+from server.services.atp import bump_atp, skus
 
 
 async def publish_atp(db: AsyncSession, warehouse: str, item_ids: Iterable[int], *, today: date) -> dict[int, Atp]:
@@ -31,13 +30,7 @@ async def atp_events(
     if not ids:
         return {}, []
     known = names if names is not None and all(i in names for i in ids) else await skus(db, ids)
-    atps = await atp_for_items(db, warehouse, {i: known[i] for i in ids}, today=today)
-    versions = await (await pg(db)).fetch(
-        "UPDATE warehouse_items SET atp_version = atp_version + 1 WHERE warehouse = $1 AND item_id = ANY($2::bigint[])"
-        " RETURNING item_id, atp_version",
-        warehouse,
-        ids,
-    )
+    atps, versions = await bump_atp(db, warehouse, {i: known[i] for i in ids}, today=today)
     changed = [
         Event(
             events.STOCK_CHANGED,
@@ -47,6 +40,6 @@ async def atp_events(
             version,
             {"sku": known[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
         )
-        for item_id, version in sorted((int(r[0]), int(r[1])) for r in versions)
+        for item_id, version in sorted(versions.items())
     ]
     return atps, changed
