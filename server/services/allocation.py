@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import allocation as rules
-from domain.allocation import OrderAllocation
+from domain.allocation import LineAllocation, OrderAllocation
 from domain.customers import Customer, Money
 from domain.items import Item, UnitOfMeasure
 from domain.locations import LocationKind
@@ -82,9 +83,9 @@ async def write_decisions(
     decisions: Sequence[tuple[OrderRecord, OrderAllocation]],
     *,
     user: str,
-) -> None:
+) -> dict[int, asyncpg.Record]:
     """Apply each decision: allocation movements, then allocation rows, line quantities and order
-    status in one statement."""
+    status in one statement. Returns each order's new version, creation time and carrier cut-off."""
     alloc_rows: list[tuple[int, int, int, int, str, str]] = []
     line_rows: list[tuple[int, int, int, int]] = []
     for record, decision in decisions:
@@ -93,25 +94,33 @@ async def write_decisions(
         for a in decision.allocations:
             alloc_rows.append((record.id, a.line_no, ledger.held[a.key].id, a.qty, a.rule, a.reason[:500]))
         for line in decision.lines:
-            backordered = 0 if decision.status is OrderStatus.CANCELLED else line.requested - line.allocated
-            line_rows.append((record.id, line.line_no, line.allocated, max(backordered, 0)))
+            line_rows.append((record.id, line.line_no, line.allocated, backordered(decision, line)))
     await ledger.flush()
     allocations = list(map(list, zip(*alloc_rows, strict=True))) or [[]] * 6
     lines = list(map(list, zip(*line_rows, strict=True))) or [[]] * 4
-    await (await pg(db)).execute(
+    written = await (await pg(db)).fetch(
         "WITH allocated AS (INSERT INTO allocations (order_id, line_no, balance_id, qty, rule, reason)"
         " SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])),"
         " line_qty AS (UPDATE sales_order_lines l SET qty_allocated = v.a, backordered = v.b"
         " FROM unnest($7::bigint[], $8::int[], $9::bigint[], $10::bigint[]) AS v(o, n, a, b)"
         " WHERE l.order_id = v.o AND l.line_no = v.n)"
         " UPDATE sales_orders o SET status = v.s, status_reason = v.why, version = o.version + 1"
-        " FROM unnest($11::bigint[], $12::text[], $13::text[]) AS v(id, s, why) WHERE o.id = v.id",
+        " FROM unnest($11::bigint[], $12::text[], $13::text[]) AS v(id, s, why) WHERE o.id = v.id"
+        " RETURNING o.id, o.version, o.created_at, o.carrier_cutoff",
         *allocations,
         *lines,
         [record.id for record, _ in decisions],
         [str(decision.status) for _, decision in decisions],
         [decision.reason[:500] for _, decision in decisions],
     )
+    return {row["id"]: row for row in written}
+
+
+def backordered(decision: OrderAllocation, line: LineAllocation) -> int:
+    """What a line keeps waiting for after the decision (nothing once the order is cancelled)."""
+    if decision.status is OrderStatus.CANCELLED:
+        return 0
+    return max(line.requested - line.allocated, 0)
 
 
 def allocate(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.allocation import OrderAllocation
+from domain.customers import Customer
 from domain.errors import DomainError
+from domain.orders import SalesOrder
 from server.db import pg
+from server.services.allocation import backordered
 
 # One round trip: the order, its lines and its allocations (as JSON arrays, in line and allocation order).
 _ORDER = (
@@ -69,4 +74,60 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
         "shipment": row["shipment_id"],
         "shipped_at": row["shipped_at"].isoformat() if row["shipped_at"] else None,
         "lines": lines,
+    }
+
+
+def placed_view(
+    order: SalesOrder,
+    customer: Customer,
+    decision: OrderAllocation,
+    written: Mapping[str, Any],
+    *,
+    sales_rep_id: int | None,
+    carrier: str | None,
+    descriptions: Mapping[str, str],
+) -> dict[str, Any]:
+    """What ``load_view`` would read back for an order just placed and allocated, from what the
+    command has in hand (``written``: the version, creation time and cut-off the allocation wrote),
+    so that placing an order does not read it again while holding its items' locks."""
+    held: dict[int, list[dict[str, Any]]] = {}
+    for a in decision.allocations:
+        held.setdefault(a.line_no, []).append(
+            {"location": a.key.location, "sku": a.key.item, "lot": a.key.lot, "qty": a.qty, "rule": a.rule,
+             "reason": a.reason[:500]}
+        )
+    outcome = {line.line_no: line for line in decision.lines}
+    return {
+        "number": order.id,
+        "warehouse": order.warehouse,
+        "customer": customer.id,
+        "customer_name": customer.name,
+        "sales_rep_id": sales_rep_id,
+        "status": str(decision.status),
+        "status_reason": decision.reason[:500],
+        "requested_date": order.requested_date.isoformat(),
+        "ship_complete": order.ship_complete,
+        "priority": order.priority,
+        "total": {"amount": order.total.amount, "currency": order.currency},
+        "version": written["version"],
+        "created_at": written["created_at"].isoformat(),
+        "carrier": carrier,
+        "carrier_cutoff": written["carrier_cutoff"].isoformat() if written["carrier_cutoff"] else None,
+        "shipment": None,
+        "shipped_at": None,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "description": descriptions[line.sku],
+                "qty": line.qty,
+                "unit_price": {"amount": line.unit_price.amount, "currency": order.currency},
+                "allocated": outcome[line.line_no].allocated,
+                "backordered": backordered(decision, outcome[line.line_no]),
+                "cancelled": False,
+                "shipped": 0,
+                "allocations": held.get(line.line_no, []),
+            }
+            for line in order.lines
+        ],
     }

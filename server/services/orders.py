@@ -3,14 +3,17 @@ cancel, and batch re-allocation of backorders."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events, orders, stock
+from domain.allocation import OrderAllocation
 from domain.customers import Customer, Money, check_credit
 from domain.errors import DomainError
 from domain.orders import Allocation, OrderStatus, SalesOrder
@@ -37,7 +40,7 @@ from server.services.locking import (
     lock_items,
     lock_orders,
 )
-from server.services.order_views import load_view
+from server.services.order_views import load_view, placed_view
 from server.services.stock_events import atp_events, publish_atp
 
 OPEN = (
@@ -147,13 +150,24 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     credit = check_credit(customer, open_orders=Money(int(open_value or 0), draft.currency), this_order=draft.total)
     item_ids = {r.sku: r.id for r in refs.values()}
     await _insert_order(db, principal, order_id, customer_id, draft, item_ids, cmd=cmd, held=not credit.approved)
-    if credit.approved:
-        # the new order is locked by its insert, holds nothing yet and is in memory: nothing to read back
-        placed = OrderRecord(order_id, draft, customer, {line.line_no: item_ids[line.sku] for line in draft.lines})
-        views = await _allocate(db, principal, cmd.warehouse, [placed], refs, {order_id: []}, today=today)
-    else:
+    if not credit.approved:
         views = await _hold(db, principal, order_id, draft, credit.reason, today=today)
-    return views[order_id]
+        return views[order_id]
+    # the new order is locked by its insert, holds nothing yet and is in memory: nothing to read back
+    placed = OrderRecord(order_id, draft, customer, {line.line_no: item_ids[line.sku] for line in draft.lines})
+    outcome = await _allocate(db, principal, cmd.warehouse, [placed], refs, {order_id: []}, today=today)
+    ((_, decision),) = outcome.decisions
+    view = placed_view(
+        draft,
+        customer,
+        decision,
+        outcome.written[order_id],
+        sales_rep_id=rep,
+        carrier=cmd.carrier,
+        descriptions={sku: ref.description for sku, ref in outcome.refs.items()},
+    )
+    await emit_many(db, [*outcome.atp_changed, _status_changed(view)])
+    return view
 
 
 async def _insert_order(
@@ -284,7 +298,16 @@ async def allocate_orders(
     # what the orders already hold changes only under their own locks: read it before the items' locks,
     # which every order for the same items waits on
     existing = await existing_allocations(db, [r.id for r in records])
-    return await _allocate(db, principal, warehouse, records, refs, existing, today=today)
+    outcome = await _allocate(db, principal, warehouse, records, refs, existing, today=today)
+    return await _order_events(db, [r.id for r in records], outcome.atp_changed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    decisions: list[tuple[OrderRecord, OrderAllocation]]
+    written: dict[int, asyncpg.Record]  # order id -> its new version, creation time, cut-off
+    atp_changed: list[Event]  # the items' stock.changed events, to emit with the orders' own
+    refs: dict[str, catalog.ItemRef]  # every item involved, substitutes included
 
 
 async def _allocate(
@@ -296,8 +319,8 @@ async def _allocate(
     existing: dict[int, list[Allocation]],
     *,
     today: date,
-) -> dict[int, dict[str, Any]]:
-    """Allocate locked orders (with their items and what they already hold) and emit the outcome."""
+) -> _Outcome:
+    """Allocate locked orders (with their items and what they already hold) and write the outcome."""
     substitutes = {s for ref in base_items.values() for s in ref.substitutes}
     refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
     item_ids = sorted({ref.id for ref in refs.values()})
@@ -311,11 +334,11 @@ async def _allocate(
         existing=existing,
         today=today,
     )
-    await write_decisions(db, ledger, decisions, user=principal.username)
+    written = await write_decisions(db, ledger, decisions, user=principal.username)
     _, atp_changed = await atp_events(
         db, warehouse, item_ids, today=today, names={ref.id: sku for sku, ref in refs.items()}
     )
-    return await _order_events(db, [r.id for r in records], atp_changed)
+    return _Outcome(decisions, written, atp_changed, refs)
 
 
 async def _order_events(
@@ -324,17 +347,12 @@ async def _order_events(
     """Emit each order's new state (after ``also``, in one statement); returns the views, which
     callers answer with."""
     views = {order_id: await load_view(db, order_id) for order_id in order_ids}
-    await emit_many(
-        db,
-        [
-            *(also or ()),
-            *(
-                Event(events.ORDER_STATUS_CHANGED, v["warehouse"], "order", v["number"], v["version"], v)
-                for v in views.values()
-            ),
-        ],
-    )
+    await emit_many(db, [*(also or ()), *(_status_changed(v) for v in views.values())])
     return views
+
+
+def _status_changed(view: dict[str, Any]) -> Event:
+    return Event(events.ORDER_STATUS_CHANGED, view["warehouse"], "order", view["number"], view["version"], view)
 
 
 async def _order_id(db: AsyncSession, number: str) -> int:

@@ -141,6 +141,54 @@ async def test_a_substitute_fills_a_short_line_when_item_and_customer_allow(clie
     await assert_inventory_invariants(db)
 
 
+async def test_a_placed_order_answers_exactly_what_reading_it_back_and_its_event_show(
+    client: Client, db: Sessions
+) -> None:
+    """Placing builds its answer from what the command holds, not by reading the order back: it must
+    equal the stored order (GET) and the data of its order.status_changed event, in every outcome."""
+    admin, sup, rep = await _people(client)
+    today = date.today()
+    spread = await new_item(client, admin, case=6)
+    await add_stock(client, sup, spread, "WH1-A05-01-1", 4)
+    await add_stock(client, sup, spread, "WH1-R04-01-2", 30)
+    short = await new_item(client, admin, price=333)
+    await add_stock(client, sup, short, "WH1-A05-02-1", 3)
+    lots = await new_item(client, admin, lot_tracked=True)
+    await add_stock(client, sup, lots, "WH1-R04-02-2", 5, lot="L1", expires_on=str(today + timedelta(days=60)))
+    await add_stock(client, sup, lots, "WH1-R04-03-2", 5, lot="L2", expires_on=str(today + timedelta(days=90)))
+    alternative = await new_item(client, admin)
+    wanted = await new_item(client, admin, substitutes=(alternative,))
+    await add_stock(client, sup, alternative, "WH1-A05-03-1", 10)
+    willing = await _customer(client, rep, accepts_substitutes=True)
+    orders = [
+        {"customer": "CUST-020", "lines": [{"sku": spread, "qty": 2, "uom": "CS"}, {"sku": short, "qty": 5}],
+         "carrier": "DHL", "carrier_cutoff": "2030-01-02T17:30:00+02:00", "priority": 3},
+        {"customer": "CUST-021", "lines": [{"sku": short, "qty": 5}], "ship_complete": True},
+        {"customer": "CUST-022", "lines": [{"sku": lots, "qty": 7}], "requested_date": str(today + timedelta(days=3))},
+        {"customer": willing["code"], "lines": [{"sku": wanted, "qty": 4}]},
+    ]
+    statuses = []
+    for body in orders:
+        response = await client.post(
+            "/api/orders", headers=rep | {"Idempotency-Key": new_key()}, json=body | {"warehouse": "WH1"}
+        )
+        assert response.status_code == 201, response.text
+        placed = response.json()
+        statuses.append(placed["status"])
+        stored = (await client.get(f"/api/orders/{placed['number']}", headers=rep)).json()
+        assert placed == stored
+        async with db() as session:
+            event = (
+                await session.execute(
+                    text("SELECT data FROM outbox_events WHERE entity_id = :n AND type = 'order.status_changed'"),
+                    {"n": placed["number"]},
+                )
+            ).scalar_one()
+        assert event == stored
+    assert statuses == ["partially_allocated", "backordered", "allocated", "allocated"]
+    await assert_inventory_invariants(db)
+
+
 async def test_an_order_over_the_credit_limit_is_held_until_a_supervisor_approves(client: Client, db: Sessions) -> None:
     admin, sup, rep = await _people(client)
     sku = await new_item(client, admin, price=100)
