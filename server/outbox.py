@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import pg
@@ -18,6 +18,9 @@ _INSERT = (
     " SELECT gen_random_uuid(), w, t, e, i, v, d, clock_timestamp() FROM unnest($1::text[], $2::text[],"
     " $3::text[], $4::text[], $5::bigint[], $6::jsonb[]) AS x(w, t, e, i, v, d)"
 )
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ async def emit_many(db: AsyncSession, events: list[Event]) -> None:
         [e.entity for e in events],
         [e.entity_id for e in events],
         [e.version for e in events],
-        [json.dumps(e.data, separators=(",", ":")) for e in events],
+        [_encode(e.data).decode() for e in events],
     )
     db.info.setdefault(WAREHOUSES_TOUCHED, set()).update(e.warehouse for e in events)
 

@@ -22,7 +22,7 @@ from domain.orders import Allocation, OrderLine, OrderStatus, SalesOrder
 from domain.stock import StockKey, StockStatus
 from server.db import pg
 from server.services.catalog import ItemRef
-from server.services.ledger import StockLedger
+from server.services.ledger import FIRST_FREE_PARAM, StockLedger
 from server.services.locking import LockedBalance
 
 
@@ -84,8 +84,8 @@ async def write_decisions(
     *,
     user: str,
 ) -> dict[int, asyncpg.Record]:
-    """Apply each decision: allocation movements, then allocation rows, line quantities and order
-    status in one statement. Returns each order's new version, creation time and carrier cut-off."""
+    """Apply each decision: allocation movements, allocation rows, line quantities and order status,
+    in one statement with the ledger's. Returns each order's new version, creation time and carrier cut-off."""
     alloc_rows: list[tuple[int, int, int, int, str, str]] = []
     line_rows: list[tuple[int, int, int, int]] = []
     for record, decision in decisions:
@@ -95,17 +95,17 @@ async def write_decisions(
             alloc_rows.append((record.id, a.line_no, ledger.held[a.key].id, a.qty, a.rule, a.reason[:500]))
         for line in decision.lines:
             line_rows.append((record.id, line.line_no, line.allocated, backordered(decision, line)))
-    await ledger.flush()
     allocations = list(map(list, zip(*alloc_rows, strict=True))) or [[]] * 6
     lines = list(map(list, zip(*line_rows, strict=True))) or [[]] * 4
-    written = await (await pg(db)).fetch(
-        "WITH allocated AS (INSERT INTO allocations (order_id, line_no, balance_id, qty, rule, reason)"
-        " SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])),"
+    assert FIRST_FREE_PARAM == 12  # the numbering below
+    written = await ledger.flush_with(
+        ", allocated AS (INSERT INTO allocations (order_id, line_no, balance_id, qty, rule, reason)"
+        " SELECT * FROM unnest($12::bigint[], $13::int[], $14::bigint[], $15::bigint[], $16::text[], $17::text[])),"
         " line_qty AS (UPDATE sales_order_lines l SET qty_allocated = v.a, backordered = v.b"
-        " FROM unnest($7::bigint[], $8::int[], $9::bigint[], $10::bigint[]) AS v(o, n, a, b)"
+        " FROM unnest($18::bigint[], $19::int[], $20::bigint[], $21::bigint[]) AS v(o, n, a, b)"
         " WHERE l.order_id = v.o AND l.line_no = v.n)"
         " UPDATE sales_orders o SET status = v.s, status_reason = v.why, version = o.version + 1"
-        " FROM unnest($11::bigint[], $12::text[], $13::text[]) AS v(id, s, why) WHERE o.id = v.id"
+        " FROM unnest($22::bigint[], $23::text[], $24::text[]) AS v(id, s, why) WHERE o.id = v.id"
         " RETURNING o.id, o.version, o.created_at, o.carrier_cutoff",
         *allocations,
         *lines,

@@ -1,11 +1,13 @@
-"""Writes stock movements: validated by domain/ against locked balances, then flushed in two statements."""
+"""Writes stock movements: validated by domain/ against locked balances, then flushed in one statement."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +22,7 @@ class StockLedger:
     """Balances this command holds locked, and the movements it applies to them.
 
     Every balance must be locked (through ``server.services.locking``) before a movement touches
-    it; ``flush`` writes new balance values and the movement rows in one round trip each.
+    it; ``flush`` writes new balance values and the movement rows in one round trip.
     """
 
     db: AsyncSession
@@ -81,27 +83,40 @@ class StockLedger:
 
     async def flush(self) -> None:
         """Write changed balances and their movements (one statement)."""
-        if not self._movements:
-            return
+        if self._movements:
+            await self.flush_with(" SELECT 1")
+
+    async def flush_with(self, statement: str, *args: Any) -> list[asyncpg.Record]:
+        """Write changed balances and their movements together with the caller's own ``statement``, in
+        one round trip. ``statement`` follows the ledger's two data-modifying CTEs: it may add more
+        (starting with a comma) and ends in a statement whose rows are returned; its parameters are
+        numbered from ``$12`` (``FIRST_FREE_PARAM``)."""
         changed = self.changed
-        db = await pg(self.db)
-        await db.execute(
-            "WITH balances AS (UPDATE stock_balances b SET on_hand = v.on_hand, allocated = v.allocated,"
-            " version = v.version FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])"
-            " AS v(id, on_hand, allocated, version) WHERE b.id = v.id)"
-            " INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason, source_document,"
-            " user_id, device_id) SELECT b, d1, d2, r, s, $10::bigint, $11::uuid FROM unnest($5::bigint[],"
-            " $6::bigint[], $7::bigint[], $8::text[], $9::text[]) AS m(b, d1, d2, r, s)",
+        movements, self._movements = self._movements, []
+        return await (await pg(self.db)).fetch(
+            _LEDGER_CTES + statement,
             [c.id for c in changed],
             [c.balance.on_hand for c in changed],
             [c.balance.allocated for c in changed],
             [c.balance.version for c in changed],
-            [balance_id for balance_id, _ in self._movements],
-            [m.delta_on_hand for _, m in self._movements],
-            [m.delta_allocated for _, m in self._movements],
-            [str(m.reason) for _, m in self._movements],
-            [m.origin.source_document[:64] for _, m in self._movements],
+            [balance_id for balance_id, _ in movements],
+            [m.delta_on_hand for _, m in movements],
+            [m.delta_allocated for _, m in movements],
+            [str(m.reason) for _, m in movements],
+            [m.origin.source_document[:64] for _, m in movements],
             self.user_id,
             self.device_id,
+            *args,
         )
-        self._movements.clear()
+
+
+# The ledger's writes over $1..$11 (empty arrays write nothing).
+_LEDGER_CTES = (
+    "WITH balances AS (UPDATE stock_balances b SET on_hand = v.on_hand, allocated = v.allocated,"
+    " version = v.version FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])"
+    " AS v(id, on_hand, allocated, version) WHERE b.id = v.id),"
+    " movements AS (INSERT INTO stock_movements (balance_id, delta_on_hand, delta_allocated, reason,"
+    " source_document, user_id, device_id) SELECT b, d1, d2, r, s, $10::bigint, $11::uuid FROM"
+    " unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[]) AS m(b, d1, d2, r, s))"
+)
+FIRST_FREE_PARAM = 12
