@@ -64,19 +64,19 @@ class Pg:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._run(self._conn.fetch, sql, args)
+        return await self._run(self._conn.fetch, sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        return await self._run(self._conn.fetchrow, sql, args)
+        return await self._run(self._conn.fetchrow, sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        return await self._run(self._conn.fetchval, sql, args)
+        return await self._run(self._conn.fetchval, sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> None:
-        await self._run(self._conn.execute, sql, args)
+        await self._run(self._conn.execute, sql, *args)
 
     @staticmethod
-    async def _run(method: Callable[..., Awaitable[Any]], sql: str, args: tuple[Any, ...]) -> Any:
+    async def _run(method: Callable[..., Awaitable[Any]], sql: str, *args: Any) -> Any:
         try:
             return await method(sql, *args)
         except asyncpg.PostgresError as exc:

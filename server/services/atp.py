@@ -50,7 +50,7 @@ _BUMP_AND_ATP_INPUTS = (
 
 async def atp_for_items(db: AsyncSession, warehouse: str, skus_by_id: dict[int, str], *, today: date) -> dict[int, Atp]:
     """ATP of each item (id -> sku given) in ``warehouse`` as of ``today``."""
-    atps, _ = await _atp(db, _ATP_INPUTS, warehouse, skus_by_id, today=today)
+    atps, _ = await _atp(db, _ATP_INPUTS, warehouse=warehouse, skus_by_id=skus_by_id, today=today)
     return atps
 
 
@@ -59,11 +59,11 @@ async def bump_atp(
 ) -> tuple[dict[int, Atp], dict[int, int]]:
     """After a change to the items (whose locks the caller holds): their new ATP and their bumped ATP
     versions, item id -> version."""
-    return await _atp(db, _BUMP_AND_ATP_INPUTS, warehouse, skus_by_id, today=today)
+    return await _atp(db, _BUMP_AND_ATP_INPUTS, warehouse=warehouse, skus_by_id=skus_by_id, today=today)
 
 
 async def _atp(
-    db: AsyncSession, sql: str, warehouse: str, skus_by_id: dict[int, str], *, today: date
+    db: AsyncSession, sql: str, *, warehouse: str, skus_by_id: dict[int, str], today: date
 ) -> tuple[dict[int, Atp], dict[int, int]]:
     ids = sorted(skus_by_id)
     if not ids:

@@ -18,8 +18,9 @@ from server.services import catalog
 from server.services.allocation import domain_item
 from server.services.exceptions import resolve_subject
 from server.services.locking import lock_items, lock_orders
+from server.services.order_allocation import allocate_orders, order_events
 from server.services.order_views import load_view
-from server.services.orders import ChangeLine, _order_events, _order_id, allocate_orders, release_allocations
+from server.services.orders import ChangeLine, _order_id, release_allocations
 from server.services.stock_events import publish_atp
 
 
@@ -77,7 +78,7 @@ async def cancel_order(db: AsyncSession, principal: Principal, number: str) -> d
     await _set_status(db, order_id, status, OrderStatus.CANCELLED, f"cancelled by {principal.username}")
     await resolve_subject(db, warehouse, f"order:{number}", by=principal.username, resolution="order cancelled")
     await publish_atp(db, warehouse, item_ids, today=await catalog.warehouse_today(db, warehouse))
-    await _order_events(db, [order_id])
+    await order_events(db, [order_id])
     return await load_view(db, order_id)
 
 
@@ -135,7 +136,7 @@ async def change_line(
             await allocate_orders(db, principal, warehouse, [order_id], today=today)
     await lock_items(db, warehouse, item_ids)
     await publish_atp(db, warehouse, item_ids, today=today)
-    await _order_events(db, [order_id])
+    await order_events(db, [order_id])
     return await load_view(db, order_id)
 
 

@@ -80,9 +80,9 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
 def placed_view(
     order: SalesOrder,
     customer: Customer,
+    *,
     decision: OrderAllocation,
     written: Mapping[str, Any],
-    *,
     sales_rep_id: int | None,
     carrier: str | None,
     descriptions: Mapping[str, str],

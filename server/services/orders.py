@@ -3,45 +3,38 @@ cancel, and batch re-allocation of backorders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import asyncpg
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events, orders, stock
-from domain.allocation import OrderAllocation
+from domain import orders, stock
 from domain.customers import Customer, Money, check_credit
 from domain.errors import DomainError
-from domain.orders import Allocation, OrderStatus, SalesOrder
+from domain.orders import OrderStatus, SalesOrder
 from domain.stock import Origin
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.db import pg
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog
 from server.services.allocation import (
     OrderRecord,
-    allocate,
     domain_item,
-    existing_allocations,
     order_line,
-    write_decisions,
 )
 from server.services.exceptions import credit_hold, raise_exceptions
 from server.services.ledger import StockLedger
 from server.services.locking import (
     lock_balance_ids,
     lock_customer,
-    lock_item_balances,
     lock_items,
-    lock_orders,
 )
-from server.services.order_views import load_view, placed_view
-from server.services.stock_events import atp_events, publish_atp
+from server.services.order_allocation import allocate_locked, order_events, status_changed
+from server.services.order_views import placed_view
+from server.services.stock_events import publish_atp
 
 OPEN = (
     "draft",
@@ -155,18 +148,20 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
         return views[order_id]
     # the new order is locked by its insert, holds nothing yet and is in memory: nothing to read back
     placed = OrderRecord(order_id, draft, customer, {line.line_no: item_ids[line.sku] for line in draft.lines})
-    outcome = await _allocate(db, principal, cmd.warehouse, [placed], refs, {order_id: []}, today=today)
+    outcome = await allocate_locked(
+        db, principal, warehouse=cmd.warehouse, records=[placed], items=refs, existing={order_id: []}, today=today
+    )
     ((_, decision),) = outcome.decisions
     view = placed_view(
         draft,
         customer,
-        decision,
-        outcome.written[order_id],
+        decision=decision,
+        written=outcome.written[order_id],
         sales_rep_id=rep,
         carrier=cmd.carrier,
         descriptions={sku: ref.description for sku, ref in outcome.refs.items()},
     )
-    await emit_many(db, [*outcome.atp_changed, _status_changed(view)])
+    await emit_many(db, [*outcome.atp_changed, status_changed(view)])
     return view
 
 
@@ -229,7 +224,7 @@ async def _hold(
     item_ids = await _order_item_ids(db, [order_id])
     await lock_items(db, order.warehouse, item_ids)
     await publish_atp(db, order.warehouse, item_ids, today=today)  # held demand still nets out of ATP
-    return await _order_events(db, [order_id])
+    return await order_events(db, [order_id])
 
 
 async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
@@ -237,122 +232,6 @@ async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
         "SELECT DISTINCT item_id FROM sales_order_lines WHERE order_id = ANY($1::bigint[])", order_ids
     )
     return [int(r[0]) for r in rows]
-
-
-async def load_records(db: AsyncSession, order_ids: list[int]) -> list[OrderRecord]:
-    """Orders in their domain form, for allocation."""
-    rows = await (await pg(db)).fetch(
-        "SELECT o.id, o.number, o.warehouse, o.status, o.requested_date, o.created_at, o.currency,"
-        " o.ship_complete, o.priority, o.version, c.code, c.name, c.priority_tier, c.credit_limit_minor,"
-        " c.currency, c.min_shelf_life_days, coalesce(c.price_list_id, 0), c.accepts_substitutes,"
-        " array_agg(l.line_no ORDER BY l.line_no), array_agg(i.sku ORDER BY l.line_no),"
-        " array_agg(l.qty ORDER BY l.line_no), array_agg(l.unit_price_minor ORDER BY l.line_no),"
-        " array_agg(l.item_id ORDER BY l.line_no)"
-        " FROM sales_orders o JOIN customers c ON c.id = o.customer_id"
-        " JOIN sales_order_lines l ON l.order_id = o.id AND NOT l.cancelled JOIN items i ON i.id = l.item_id"
-        " WHERE o.id = ANY($1::bigint[]) GROUP BY o.id, c.id ORDER BY o.id",
-        order_ids,
-    )
-    records = []
-    for (
-        id_,
-        number,
-        wh,
-        status,
-        rd,
-        created,
-        cur,
-        sc,
-        prio,
-        version,
-        code,
-        name,
-        tier,
-        limit,
-        ccur,
-        shelf,
-        pl,
-        subs,
-        nos,
-        skus,
-        qtys,
-        prices,
-        item_ids,
-    ) in rows:
-        customer = Customer(code, name, tier, Money(limit, ccur), str(pl), shelf, subs)
-        lines = tuple(order_line(n, s, q, p, cur) for n, s, q, p in zip(nos, skus, qtys, prices, strict=True))
-        order = SalesOrder(number, code, wh, OrderStatus(status), lines, rd, created, cur, sc, prio, version)
-        records.append(OrderRecord(int(id_), order, customer, dict(zip(nos, item_ids, strict=True))))
-    return records
-
-
-async def allocate_orders(
-    db: AsyncSession, principal: Principal, warehouse: str, order_ids: list[int], *, today: date
-) -> dict[int, dict[str, Any]]:
-    """Allocate (or top up) these orders from one pool, priority customers first; emit the outcome."""
-    await lock_orders(db, order_ids)
-    records = [r for r in await load_records(db, order_ids) if r.order.status in orders.ALLOCATABLE]
-    if not records:
-        return {}
-    refs = await catalog.items_by_sku(db, sorted({line.sku for r in records for line in r.order.lines}))
-    # what the orders already hold changes only under their own locks: read it before the items' locks,
-    # which every order for the same items waits on
-    existing = await existing_allocations(db, [r.id for r in records])
-    outcome = await _allocate(db, principal, warehouse, records, refs, existing, today=today)
-    return await _order_events(db, [r.id for r in records], outcome.atp_changed)
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    decisions: list[tuple[OrderRecord, OrderAllocation]]
-    written: dict[int, asyncpg.Record]  # order id -> its new version, creation time, cut-off
-    atp_changed: list[Event]  # the items' stock.changed events, to emit with the orders' own
-    refs: dict[str, catalog.ItemRef]  # every item involved, substitutes included
-
-
-async def _allocate(
-    db: AsyncSession,
-    principal: Principal,
-    warehouse: str,
-    records: list[OrderRecord],
-    base_items: dict[str, catalog.ItemRef],
-    existing: dict[int, list[Allocation]],
-    *,
-    today: date,
-) -> _Outcome:
-    """Allocate locked orders (with their items and what they already hold) and write the outcome."""
-    substitutes = {s for ref in base_items.values() for s in ref.substitutes}
-    refs = base_items | (await catalog.items_by_sku(db, sorted(substitutes - set(base_items))) if substitutes else {})
-    item_ids = sorted({ref.id for ref in refs.values()})
-    await lock_items(db, warehouse, item_ids)
-    ledger = StockLedger(db, warehouse, principal.user_id, principal.device_id)
-    ledger.hold(await lock_item_balances(db, warehouse, item_ids))
-    decisions = allocate(
-        records,
-        items={sku: domain_item(ref) for sku, ref in refs.items()},
-        balances=ledger.held.values(),
-        existing=existing,
-        today=today,
-    )
-    written = await write_decisions(db, ledger, decisions, user=principal.username)
-    _, atp_changed = await atp_events(
-        db, warehouse, item_ids, today=today, names={ref.id: sku for sku, ref in refs.items()}
-    )
-    return _Outcome(decisions, written, atp_changed, refs)
-
-
-async def _order_events(
-    db: AsyncSession, order_ids: list[int], also: list[Event] | None = None
-) -> dict[int, dict[str, Any]]:
-    """Emit each order's new state (after ``also``, in one statement); returns the views, which
-    callers answer with."""
-    views = {order_id: await load_view(db, order_id) for order_id in order_ids}
-    await emit_many(db, [*(also or ()), *(_status_changed(v) for v in views.values())])
-    return views
-
-
-def _status_changed(view: dict[str, Any]) -> Event:
-    return Event(events.ORDER_STATUS_CHANGED, view["warehouse"], "order", view["number"], view["version"], view)
 
 
 async def _order_id(db: AsyncSession, number: str) -> int:

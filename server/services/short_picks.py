@@ -19,7 +19,7 @@ from server.services import catalog, tasks
 from server.services.allocation import candidates, domain_item
 from server.services.exceptions import raise_exceptions
 from server.services.ledger import StockLedger
-from server.services.orders import load_records
+from server.services.order_allocation import load_records
 from server.services.pick_stock import line_allocations, source_key, take_from_allocations
 from server.services.tasks import NewTask, TaskRecord
 
