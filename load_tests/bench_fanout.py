@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import uvloop
 
-from load_tests.harness import backends, login_headers, percentile, server
+from load_tests.harness import backends, login_headers, percentile, servers
 from load_tests.raw_http import RawHttp
 from load_tests.ws_clients import Client, connect_all, raise_fd_limit
 
@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drain-s", type=float, default=30.0, help="how long to wait for stragglers")
     parser.add_argument(
         "--warmup", type=int, default=200, help="events committed (at up to 50/s) and delivered before measuring"
+    )
+    parser.add_argument(
+        "--instances", type=int, default=1, help="server processes (clients spread over them; commands go to the first)"
     )
 
 
@@ -96,14 +99,15 @@ async def _delivered(clients: list[Client], events: int, drain_s: float) -> None
         await asyncio.sleep(0.05)
 
 
-async def _run(base: str, args: argparse.Namespace, rss: Any) -> dict[str, Any]:
-    ws_base = base.replace("http", "ws", 1)
+async def _run(bases: list[str], args: argparse.Namespace, rss: Any) -> dict[str, Any]:
+    base = bases[0]
+    ws_bases = [url.replace("http", "ws", 1) for url in bases]
     headers = login_headers(base, "super1", "floorsync-super")
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as http:
         position = (await http.get("/api/realtime/warehouses/WH1/position")).json()
         rss_before = rss()
-        clients = [Client(ws_base, "board:WH1") for _ in range(args.clients)]
+        clients = [Client(ws_bases[n % len(ws_bases)], "board:WH1") for n in range(args.clients)]
         connect_started = time.perf_counter()
         await connect_all(clients, base, headers, position)
         connect_s = time.perf_counter() - connect_started
@@ -177,5 +181,8 @@ def _histogram_quantiles(text: str, before: str, name: str) -> tuple[float, floa
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_fd_limit()
-    with backends() as found, server(found) as srv:
-        return uvloop.run(_run(srv.url, args, lambda: srv.rss_mb))  # the clients, not the server, on uvloop
+    with backends() as found, servers(found, args.instances) as started:
+        result = uvloop.run(  # the clients, not the server, on uvloop
+            _run([srv.url for srv in started], args, lambda: sum(srv.rss_mb for srv in started))
+        )
+    return result | {"server_processes": args.instances}
