@@ -14,15 +14,18 @@ from tests.backends import wait_until
 VIEWER = Viewer(user_id=1, username="sam", roles=frozenset({"supervisor"}), warehouses=frozenset({"WH1"}))
 
 
-class StuckSocket:
-    """A peer that stops reading: sends wait until ``release`` is set."""
+class Peer:
+    """A test peer: it takes the bytes at once (a socket with room to write), or, ``stuck``, stops
+    reading until ``release`` is set; with ``fail`` set, a send finds the peer gone."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stuck: bool = False) -> None:
         self.release = asyncio.Event()
+        if not stuck:
+            self.release.set()
         self.sent: list[bytes] = []
         self.attempts = 0  # sends begun, stuck or not
         self.closed: tuple[int, str] | None = None
-        self.fail = False  # once released, the send finds the peer gone
+        self.fail = False
 
     async def send(self, data: bytes) -> None:
         self.attempts += 1
@@ -43,7 +46,7 @@ def frame(seq: int) -> bytes:
 
 
 async def test_a_slow_consumer_gets_reset_then_close_and_the_queue_never_passes_its_bound() -> None:
-    socket = StuckSocket()
+    socket = Peer(stuck=True)
     conn = Connection(socket, VIEWER, max_queued_events=10)
     conn.subscriptions["board:WH1"] = Subscription(conn, Topic("board:WH1", "board", "WH1"))
     conn.offer(frame(1), 1)
@@ -61,7 +64,7 @@ async def test_a_slow_consumer_gets_reset_then_close_and_the_queue_never_passes_
 
 
 async def test_messages_that_piled_up_go_out_as_one_array() -> None:
-    socket = StuckSocket()
+    socket = Peer(stuck=True)
     conn = Connection(socket, VIEWER)
     conn.offer(frame(1), 1)
     conn.offer(frame(2), 1)
@@ -73,28 +76,8 @@ async def test_messages_that_piled_up_go_out_as_one_array() -> None:
     assert socket.attempts == 2
 
 
-class QuickSocket:
-    """A peer that keeps up: the bytes are taken without waiting, as by a socket with room to write."""
-
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-        self.gone = False
-
-    async def send(self, data: bytes) -> None:
-        if self.gone:
-            raise ConnectionResetError("peer gone")
-        self.sent.append(data)
-
-    async def receive(self) -> bytes | str | None:
-        return None
-
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-
-
 async def test_a_socket_that_keeps_up_is_written_at_once_without_a_task() -> None:
-    socket = QuickSocket()
+    socket = Peer()
     ended: list[Connection] = []
     conn = Connection(socket, VIEWER, on_gone=ended.append)
     tasks = asyncio.all_tasks()
@@ -113,10 +96,10 @@ async def test_a_socket_that_keeps_up_is_written_at_once_without_a_task() -> Non
 
 
 async def test_a_peer_gone_ends_the_connection_once_and_later_messages_are_refused() -> None:
-    socket = QuickSocket()
+    socket = Peer()
     ended: list[Connection] = []
     conn = Connection(socket, VIEWER, on_gone=ended.append)
-    socket.gone = True
+    socket.fail = True
 
     assert conn.offer(frame(1), 1)  # accepted, then the write found the peer gone
     assert ended == [conn] and conn.finished
@@ -126,7 +109,7 @@ async def test_a_peer_gone_ends_the_connection_once_and_later_messages_are_refus
 
 
 async def test_a_send_that_fails_after_waiting_on_the_peer_ends_the_connection() -> None:
-    socket = StuckSocket()
+    socket = Peer(stuck=True)
     ended: list[Connection] = []
     conn = Connection(socket, VIEWER, on_gone=ended.append)
     conn.offer(frame(1), 1)
@@ -141,7 +124,7 @@ async def test_a_send_that_fails_after_waiting_on_the_peer_ends_the_connection()
 
 
 async def test_an_abandoned_connection_cancels_its_waiting_send_and_sends_nothing_more() -> None:
-    socket = StuckSocket()
+    socket = Peer(stuck=True)
     ended: list[Connection] = []
     conn = Connection(socket, VIEWER, on_gone=ended.append)
     conn.offer(frame(1), 1)
