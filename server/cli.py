@@ -102,6 +102,11 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         _progress("seeding demo data ...")
         counts = asyncio.run(seed_demo(settings, progress=_progress))
         _progress("demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        from server.demo_day import stage_demo_day
+
+        staged = asyncio.run(stage_demo_day(settings, progress=_progress))
+        if any(staged.values()):
+            _progress("demo day: " + ", ".join(f"{v} {k}" for k, v in staged.items()))
     app = create_app(settings)
     _progress(f"serving on http://{settings.host}:{settings.port}")
     config = uvicorn.Config(
