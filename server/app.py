@@ -12,8 +12,6 @@ import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from server.auth.principal import PrincipalMiddleware, SessionCheck
 from server.auth.routes import AuthController
@@ -21,6 +19,7 @@ from server.auth.service import AuthContext
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
+from server.openapi import document_contract, openapi_config
 from server.problems import EXCEPTION_HANDLERS
 from server.routes.board import BoardController
 from server.routes.counts import ApprovalController, CountController  # cycle counts and approvals
@@ -91,7 +90,7 @@ def create_app(settings: Settings) -> Litestar:
             await redis.aclose()
             await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -128,12 +127,9 @@ def create_app(settings: Settings) -> Litestar:
         # FLOORSYNC_LOG_LEVEL says)
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, frozen_startup_heap],
-        openapi_config=OpenAPIConfig(
-            title="Floorsync",
-            version="0.1.0",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(version="0.1.0"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         debug=False,
     )
+    document_contract(app)
+    return app
