@@ -50,6 +50,11 @@ def registered_kinds() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def registered() -> list[MutationKind]:
+    """Every registered kind with its payload type and handler, by kind."""
+    return [_REGISTRY[kind] for kind in registered_kinds()]
+
+
 class Mutation(msgspec.Struct, forbid_unknown_fields=True):
     mutation_id: int
     kind: str

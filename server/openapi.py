@@ -27,6 +27,7 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from server.mutations import registered_kinds
 from server.problem_codes import CODE_STATUS, OPERATION_CODES
 from server.problems import PROBLEM_JSON
 
@@ -165,6 +166,11 @@ def _document_operation(operation: Operation, method: str) -> None:
     operation.responses = responses
 
 
+def _mutation_kinds() -> str:
+    kinds = ", ".join(f"`{kind}`" for kind in registered_kinds())
+    return f"\n\nKinds: {kinds}; each kind's payload schema is in docs/device-mutations.md."
+
+
 def document_contract(app: Litestar) -> None:
     """Add the conventions above to every operation of the app's OpenAPI document (built once, here)."""
     for path_item in (app.openapi_schema.paths or {}).values():
@@ -172,3 +178,5 @@ def document_contract(app: Litestar) -> None:
             operation = getattr(path_item, method, None)
             if isinstance(operation, Operation):
                 _document_operation(operation, method.upper())
+                if operation.operation_id == "pushDeviceMutations":
+                    operation.description = (operation.description or "") + _mutation_kinds()

@@ -24,9 +24,13 @@ TABLE = ROOT / "server" / "problem_codes.py"
 # Method names that mostly mean a library's method (a session's get, a dict's update): a call to one
 # on an object of unknown type is not followed, or every operation would list every code.
 GENERIC_METHODS = frozenset(
-    "get execute scalar scalars all one first items values keys append add update pop close send encode decode"
-    " copy format join split strip replace lower upper count index sort extend remove clear setdefault flush"
-    " commit rollback begin fetch fetchrow fetchval run start stop read write view load __init__ __post_init__".split()
+    {
+        "get", "execute", "scalar", "scalars", "all", "one", "first", "items", "values", "keys", "append", "add",
+        "update", "pop", "close", "send", "encode", "decode", "copy", "format", "join", "split", "strip",
+        "replace", "lower", "upper", "count", "index", "sort", "extend", "remove", "clear", "setdefault", "flush",
+        "commit", "rollback", "begin", "fetch", "fetchrow", "fetchval", "run", "start", "stop", "read", "write",
+        "view", "load", "__init__", "__post_init__",
+    }
 )
 
 

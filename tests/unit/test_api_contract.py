@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from server import problem_scan
+from server import mutation_docs, problem_scan
 from server.app import create_app
+from server.mutations import registered_kinds
 from server.openapi import MUTATING, PUBLIC_OPERATIONS
 from server.problem_codes import CODE_STATUS, OPERATION_CODES
 from server.settings import Settings
@@ -39,7 +40,7 @@ def operations(document: dict[str, Any]) -> list[Operation]:
 
 
 def test_every_operation_has_an_id_and_a_description(document: dict[str, Any]) -> None:
-    missing = [f"{m} {p}" for p, m, op in operations(document) if not op.get("operationId") or not op.get("description")]
+    missing = [f"{m} {p}" for p, m, op in operations(document) if not (op.get("operationId") and op.get("description"))]
     assert not missing, f"operations without an operation_id or a docstring: {missing}"
 
 
@@ -92,3 +93,13 @@ def test_the_reading_follows_calls_into_services_and_the_domain() -> None:
     assert {"customer.unknown", "order.no_lines"} <= set(by_operation["placeOrder"])
     assert "auth.invalid_credentials" in by_operation["login"]
     assert statuses["order.no_lines"] == 422
+
+
+def test_the_device_mutation_kinds_are_documented_from_the_registry(document: dict[str, Any]) -> None:
+    assert mutation_docs.DOC.read_text(encoding="utf-8") == mutation_docs.render(), (
+        "docs/device-mutations.md is stale: run `python -m server.mutation_docs`"
+    )
+    push = next(op for _, _, op in operations(document) if op["operationId"] == "pushDeviceMutations")
+    for kind in registered_kinds():
+        assert f"`{kind}`" in push["description"]
+        assert f"## `{kind}`" in mutation_docs.DOC.read_text(encoding="utf-8")
