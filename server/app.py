@@ -124,7 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[InputLimitsMiddleware, RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        middleware=[RequestLogMiddleware, InputLimitsMiddleware, PrincipalMiddleware, TransactionMiddleware],
         request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever

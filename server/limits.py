@@ -11,7 +11,7 @@ import msgspec
 from litestar.types import ASGIApp, HTTPRequestEvent, HTTPScope, Receive, ReceiveMessage, Scope, Send
 
 from server.json_shape import nesting_exceeds, shape_error
-from server.problems import Problem
+from server.problems import PROBLEM_JSON, Problem, problem_body
 from server.settings import Settings
 
 BODY_LIMIT_OPT = "max_body_bytes"
@@ -126,7 +126,8 @@ def check_json_body(scope: Scope, body: bytes, settings: Settings) -> None:
 
 
 class InputLimitsMiddleware:
-    """The first middleware of every route: nothing past it sees input over the limits."""
+    """Runs before anything reads the request (after the request log, so refusals are logged and
+    counted): nothing past it sees input over the limits."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -135,6 +136,17 @@ class InputLimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            passed = await self._bounded(scope, receive)
+        except Problem as refused:
+            await _send_problem(send, scope, refused)
+            return
+        if passed is not None:
+            await self.app(scope, passed, send)
+
+    @staticmethod
+    async def _bounded(scope: Scope, receive: Receive) -> Receive | None:
+        """``receive`` for the rest of the app once the request is within the limits (None: the client left)."""
         settings: Settings = scope["app"].state.settings
         _check_head(scope, settings)
         limit, streamed = _body_limit(scope, settings)
@@ -142,12 +154,23 @@ class InputLimitsMiddleware:
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)  # refused before a byte of it is read
         if cast(HTTPScope, scope)["method"] not in WITH_BODY or declared == 0:
-            await self.app(scope, receive, send)
-        elif streamed:
-            await self.app(scope, receive if limit is None else _counting(receive, limit), send)
-        else:
-            body = await _read_capped(receive, limit)
-            if body is None:
-                return  # the client went away mid-body: nobody to answer
-            check_json_body(scope, body, settings)
-            await self.app(scope, _replaying(body, receive), send)
+            return receive
+        if streamed:
+            return receive if limit is None else _counting(receive, limit)
+        body = await _read_capped(receive, limit)
+        if body is None:
+            return None
+        check_json_body(scope, body, settings)
+        return _replaying(body, receive)
+
+
+async def _send_problem(send: Send, scope: Scope, refused: Problem) -> None:
+    body = problem_body(refused.status_code, refused.code, refused.detail, scope["path"], **refused.fields)
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        # the rest of an unread body is not worth waiting for on this connection
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": refused.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -33,7 +33,9 @@ async def running_server(settings: Settings, data_dir: Path) -> AsyncIterator[tu
         server.finish()
 
 
-async def exchange(port: int, head: bytes, body_chunks: AsyncIterator[bytes] | None = None) -> tuple[int, dict[str, object], int]:
+async def exchange(
+    port: int, head: bytes, body_chunks: AsyncIterator[bytes] | None = None
+) -> tuple[int, dict[str, object], int]:
     """Send ``head`` (and body chunks until the server answers); (status, problem body, bytes sent)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent = 0

@@ -47,7 +47,8 @@ def test_lines_and_quantities_are_found_anywhere_in_the_document() -> None:
     assert too_many is not None and (too_many.code, too_many.at) == ("request.too_many_lines", "$.lines")
     batch = [{"mutation_id": 1, "payload": {"lines": [{"counted_qty": 10**15}]}}]
     huge = shape_error(msgspec.json.decode(json.dumps(batch)), max_lines=10, max_quantity=10**9)
-    assert huge is not None and (huge.code, huge.at) == ("request.quantity_too_large", "$[0].payload.lines[0].counted_qty")
+    assert huge is not None and huge.code == "request.quantity_too_large"
+    assert huge.at == "$[0].payload.lines[0].counted_qty"
 
 
 @pytest.mark.parametrize("value", [True, "100", None])
