@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from realtime.connection import Subscription
 from realtime.hub import Hub, frame_for
@@ -23,14 +24,26 @@ class Reset(Exception):
     """The subscription cannot start from the asked position."""
 
 
+class InvalidPosition(Exception):
+    """The asked position is ahead of anything PostgreSQL has stamped: no snapshot could have returned it."""
+
+
+def _needs_pg(info: StreamInfo, asked: tuple[str, int] | None) -> bool:
+    """Only PostgreSQL can say whether the position exists: Redis holds nothing, or the position is past
+    Redis's newest entry (legitimately so while the relay stamped rows it has not yet added)."""
+    return info.epoch is None or (asked is not None and asked[0] == info.epoch and asked[1] > info.newest)
+
+
 def _start(info: StreamInfo, asked: tuple[str, int] | None, pg: dict[str, Any] | None) -> tuple[str, int]:
-    """(epoch, cursor) to start from, or Reset."""
+    """(epoch, cursor) to start from, or Reset, or InvalidPosition."""
     if info.epoch is None:
         # Redis holds nothing for this warehouse (never published, or lost): only "nothing to replay" works
         assert pg is not None
         if asked is None:
             return str(pg["epoch"]), int(pg["seq"])
-        if asked[0] == pg["epoch"] and asked[1] >= int(pg["seq"]):
+        if asked[0] == pg["epoch"] and asked[1] > int(pg["seq"]):
+            raise InvalidPosition(asked)
+        if asked[0] == pg["epoch"] and asked[1] == int(pg["seq"]):
             return asked
         raise Reset("epoch_changed")
     if asked is None:
@@ -39,6 +52,11 @@ def _start(info: StreamInfo, asked: tuple[str, int] | None, pg: dict[str, Any] |
     if epoch == info.epoch:
         if seq + 1 < info.oldest:
             raise Reset("out_of_retention")
+        if seq > info.newest:
+            # accepted, the subscription would silently skip every event until the stream got there
+            assert pg is not None
+            if pg["epoch"] != epoch or seq > int(pg["seq"]):
+                raise InvalidPosition(asked)
         return epoch, seq
     if seq == info.first_seq - 1 and info.oldest == info.first_seq:
         return info.epoch, seq  # exactly where the new epoch begins: nothing was lost in between
@@ -51,12 +69,15 @@ async def subscribe(hub: Hub, sub: Subscription, asked: tuple[str, int] | None, 
     hub.add(sub)  # from now on live events for it collect in sub.pending
     try:
         info = await stream_info(hub.redis, hub.keys, topic.warehouse)
-        pg = await pg_position(topic.warehouse) if info.epoch is None else None
+        pg = await pg_position(topic.warehouse) if _needs_pg(info, asked) else None
         sub.epoch, sub.cursor = _start(info, asked, pg)
     except Reset as reset:
         hub.reset(sub, str(reset))
         return
-    except RedisError as exc:
+    except InvalidPosition:
+        _refuse_position(hub, sub, asked)
+        return
+    except (RedisError, SQLAlchemyError, OSError) as exc:  # PostgreSQL is asked only to check a position
         _unavailable(hub, sub, exc)
         return
     connection.send_control({"op": "subscribed", "topic": topic.name, "epoch": sub.epoch, "seq": sub.cursor})
@@ -104,11 +125,29 @@ async def _replay(hub: Hub, sub: Subscription) -> bool:
             return True
 
 
-def _unavailable(hub: Hub, sub: Subscription, exc: Exception) -> None:
-    log.info("subscribe %s: Redis unavailable (%s)", sub.topic.name, exc)
+def _drop(hub: Hub, sub: Subscription) -> None:
     hub.remove(sub)
     if sub.connection.subscriptions.get(sub.topic.name) is sub:
         del sub.connection.subscriptions[sub.topic.name]
+
+
+def _refuse_position(hub: Hub, sub: Subscription, asked: tuple[str, int] | None) -> None:
+    log.warning("subscribe %s refused: position %s is ahead of the stream", sub.topic.name, asked)
+    _drop(hub, sub)
+    sub.connection.send_control(
+        {
+            "op": "error",
+            "topic": sub.topic.name,
+            "code": "position.invalid",
+            "message": "This position is ahead of the stream: subscribe from a snapshot's as_of "
+            "or from the last position an events message carried.",
+        }
+    )
+
+
+def _unavailable(hub: Hub, sub: Subscription, exc: Exception) -> None:
+    log.info("subscribe %s: a backend is unavailable (%s)", sub.topic.name, exc)
+    _drop(hub, sub)
     sub.connection.send_control(
         {
             "op": "error",

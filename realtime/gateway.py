@@ -35,6 +35,7 @@ log = logging.getLogger("floorsync.gateway")
 
 MAX_SUBSCRIPTIONS = 50
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_TOPIC_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,11 @@ class Gateway:
                     break
                 conn.last_heard = time.monotonic()
                 conn.ping_sent_at = None
-                await self._handle(conn, raw, joined)
+                try:
+                    await self._handle(conn, raw, joined)
+                except Exception:  # one bad message must not end the socket with a bare 4500
+                    log.exception("connection %s: message failed", conn.id)
+                    _refuse(conn, None, "server.error", "The server could not handle that message; it has been logged.")
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not conn.kicked or task is None:
@@ -136,46 +141,48 @@ class Gateway:
 
     async def _handle(self, conn: Connection, raw: bytes | str, joined: set[str]) -> None:
         if len(raw) > MAX_MESSAGE_BYTES:
+            _refuse(conn, None, "message.too_large", f"A message is at most {MAX_MESSAGE_BYTES // 1024} KiB.")
             conn.close_soon(CLOSE_PROTOCOL, "message too large")
             return
         try:
             message = decode_message(raw)
-            op = message["op"] if isinstance(message, dict) else None
-        except (msgspec.DecodeError, KeyError):
-            op = None
-        if op == "ping":
-            conn.send_control({"op": "pong", "t": message.get("t")})
-        elif op == "pong":
-            pass
-        elif op == "subscribe":
-            await self._subscribe(conn, message, joined)
-        elif op == "unsubscribe":
-            name = str(message.get("topic", ""))
-            sub = conn.subscriptions.pop(name, None)
-            if sub is not None:
-                self.hub.remove(sub)
-            conn.send_control({"op": "unsubscribed", "topic": name})
-        else:
-            conn.send_control(
-                {
-                    "op": "error",
-                    "code": "message.invalid",
-                    "message": "Send JSON with op subscribe, unsubscribe or ping.",
-                }
-            )
+        except (msgspec.DecodeError, RecursionError):  # RecursionError: nested deeper than the decoder goes
+            message = None
+        op = message.get("op") if isinstance(message, dict) else None
+        handler = _HANDLERS.get(op) if isinstance(op, str) else None
+        if handler is None or not isinstance(message, dict):
+            _refuse(conn, None, "message.invalid", "Send a JSON object with op subscribe, unsubscribe or ping.")
+            return
+        await handler(self, conn, message, joined)
+
+    async def _ping(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
+        conn.send_control({"op": "pong", "t": message.get("t")})
+
+    async def _pong(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
+        """Any message counts as a sign of life; a pong carries nothing else."""
+
+    async def _unsubscribe(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
+        name = message.get("topic")
+        if not isinstance(name, str):
+            _refuse(conn, None, "topic.unknown", "An unsubscribe names a 'topic' (a string).")
+            return
+        sub = conn.subscriptions.pop(name, None)
+        if sub is not None:
+            self.hub.remove(sub)
+        conn.send_control({"op": "unsubscribed", "topic": name})
 
     async def _subscribe(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
         name = message.get("topic")
         try:
-            if not isinstance(name, str):
-                raise TopicError("topic.unknown", "A subscribe names a 'topic'.")
-            skus = message.get("skus")
-            topic = parse_topic(name, conn.viewer, skus=skus if isinstance(skus, list) else None)
+            if not isinstance(name, str) or len(name) > MAX_TOPIC_CHARS:
+                name = None  # echoing a malformed topic back would hand the client its own garbage
+                raise TopicError("topic.unknown", "A subscribe names a 'topic' (a string).")
+            topic = parse_topic(name, conn.viewer, skus=_skus(message.get("skus")))
             asked = _position(message.get("from"))
             if name not in conn.subscriptions and len(conn.subscriptions) >= MAX_SUBSCRIPTIONS:
                 raise TopicError("topic.too_many", f"At most {MAX_SUBSCRIPTIONS} subscriptions per connection.")
         except TopicError as refused:
-            conn.send_control({"op": "error", "topic": name, "code": refused.code, "message": refused.message})
+            _refuse(conn, name, refused.code, refused.message)
             return
         old = conn.subscriptions.get(name)
         if old is not None:
@@ -249,6 +256,33 @@ class Gateway:
                 conn.close_soon(CLOSE_UNAUTHORIZED, "login ended: log in again")
 
 
+_Handler = Callable[[Gateway, Connection, dict[str, Any], set[str]], Awaitable[None]]
+_HANDLERS: dict[str, _Handler] = {
+    "ping": Gateway._ping,
+    "pong": Gateway._pong,
+    "subscribe": Gateway._subscribe,
+    "unsubscribe": Gateway._unsubscribe,
+}
+
+
+def _refuse(conn: Connection, topic: str | None, code: str, message: str) -> None:
+    """Answer a message the gateway cannot act on; logged, since a client sending it needs fixing."""
+    log.warning("connection %s (%s): refused %s: %s", conn.id, conn.viewer.username, topic or "message", code)
+    reply: dict[str, Any] = {"op": "error", "code": code, "message": message}
+    if topic is not None:
+        reply["topic"] = topic
+    conn.send_control(reply)
+
+
+def _skus(raw: Any) -> list[str] | None:
+    """The SKU list of an atp subscribe; anything but a list of strings is refused before it is hashed."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise TopicError("topic.invalid_skus", "'skus' is a list of SKU strings.")
+    return raw
+
+
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("subscription failed", exc_info=task.exception())
@@ -257,8 +291,9 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 def _position(raw: Any) -> tuple[str, int] | None:
     if raw is None:
         return None
-    if isinstance(raw, dict) and isinstance(raw.get("epoch"), str) and isinstance(raw.get("seq"), int):
-        return raw["epoch"], raw["seq"]
+    seq = raw.get("seq") if isinstance(raw, dict) else None
+    if isinstance(raw, dict) and isinstance(raw.get("epoch"), str) and type(seq) is int and seq >= 0:
+        return raw["epoch"], seq
     raise TopicError("position.invalid", "'from' is {\"epoch\": string, \"seq\": integer} (a snapshot's as_of).")
 
 

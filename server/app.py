@@ -18,6 +18,7 @@ from server.auth.routes import AuthController
 from server.auth.service import AuthContext
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
+from server.limits import InputLimitsMiddleware
 from server.observability import RequestLogMiddleware
 from server.openapi import document_contract, openapi_config
 from server.problems import EXCEPTION_HANDLERS
@@ -40,6 +41,7 @@ from server.routes.tasks import TaskController, WaveController
 from server.routes.warehouses import WarehouseController
 from server.settings import Settings
 from server.streaming import realtime_lifespan
+from server.strict_json import StrictRequest
 from server.sweeper import sweeper_lifespan
 from server.transactions import TransactionMiddleware
 
@@ -121,7 +123,8 @@ def create_app(settings: Settings) -> Litestar:
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        middleware=[RequestLogMiddleware, InputLimitsMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
         # FLOORSYNC_LOG_LEVEL says)

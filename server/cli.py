@@ -90,6 +90,7 @@ def _serve(settings: Settings, *, seed: bool) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.http_protocol import bounded_protocol
 
     if settings.env == "dev":
         _progress("applying migrations ...")
@@ -116,7 +117,7 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         log_level=logging.getLevelName(logging.getLogger().level).lower(),
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        http=bounded_protocol(settings.max_header_bytes),
         ws="websockets-sansio",
         ws_per_message_deflate=False,
     )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -18,9 +18,39 @@ def async_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL cannot be reached: down, restarting, or refusing connections. A ``ConnectionError``,
+    so code that already treats a lost socket as transient keeps doing so."""
+
+
+# no connection possible right now: shutting down or starting up (57P0x), too many clients (53300),
+# connection failures (08xxx)
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "08000", "08001", "08004", "08006"})
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else None
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """PostgreSQL refused or dropped us for reasons of its own, not of the statement."""
+    return isinstance(exc, DatabaseUnavailable) or _sqlstate(getattr(exc, "orig", None)) in UNAVAILABLE_SQLSTATES
+
+
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open a connection as SQLAlchemy would. asyncpg raises the socket's own error when PostgreSQL is not
+    there (refused, no socket file, timeout), which SQLAlchemy passes on unwrapped: name it, so it is
+    told apart from a bug of ours."""
+    try:
+        return dialect.loaded_dbapi.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"PostgreSQL is unreachable: {type(exc).__name__}: {exc}") from exc
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An asyncpg engine; connections are opened lazily on first use."""
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -29,6 +59,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
     )
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

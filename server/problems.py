@@ -12,11 +12,12 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
 from domain.errors import DomainError
-from server.db import is_retryable
+from server.db import DatabaseUnavailable, is_retryable, is_unavailable
 
 log = logging.getLogger("floorsync.errors")
 
 PROBLEM_JSON = "application/problem+json"
+DB_RETRY_AFTER_S = 5  # long enough for a restart or failover to finish, short enough for a handheld to wait
 
 # Litestar raises HTTPExceptions for routing, validation and auth; each gets a stable code.
 _HTTP_CODES = {
@@ -126,6 +127,8 @@ def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Resp
         return problem_response(
             request, 422, "request.invalid_character", "Some text in the request holds a character (NUL) not allowed."
         )
+    if is_unavailable(exc) and not exc.connection_invalidated:
+        return _on_database_unavailable(request, exc)
     if is_retryable(exc):
         # the transaction middleware sees this flag and runs the command again on a fresh transaction
         request.scope["state"]["retryable"] = True
@@ -139,8 +142,21 @@ def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Resp
     return _on_unexpected(request, exc)
 
 
+def _on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # the cause goes to the log, not to the client: it names hosts, sockets and drivers
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        "db.unavailable",
+        f"The database is unavailable; nothing was saved. Try again in {DB_RETRY_AFTER_S} seconds.",
+        headers={"Retry-After": str(DB_RETRY_AFTER_S)},
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _on_domain_error,
+    DatabaseUnavailable: _on_database_unavailable,
     DBAPIError: _on_database_error,
     HTTPException: _on_http_exception,
     Exception: _on_unexpected,

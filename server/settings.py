@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Env = Literal["dev", "prod"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# input bounds (docs/operations.md): field -> environment variable; each a positive integer
+LIMITS = {
+    "max_body_bytes": "FLOORSYNC_MAX_BODY_BYTES",
+    "max_header_bytes": "FLOORSYNC_MAX_HEADER_BYTES",
+    "max_json_depth": "FLOORSYNC_MAX_JSON_DEPTH",
+    "max_document_lines": "FLOORSYNC_MAX_DOCUMENT_LINES",
+    "max_quantity": "FLOORSYNC_MAX_QUANTITY",
+}
 
 
 class SettingsError(RuntimeError):
@@ -35,6 +43,11 @@ class Settings:
     redis_namespace: str = "fs"
     pwa_dir: Path | None = None
     log_level: str = "INFO"  # the request log is one INFO line per request
+    max_body_bytes: int = 1 << 20  # a route may allow more (opt max_body_bytes), e.g. bulk imports
+    max_header_bytes: int = 32 << 10  # request line and headers together
+    max_json_depth: int = 32
+    max_document_lines: int = 1000  # lines of one order, ASN, PO, receipt, count...
+    max_quantity: int = 100_000_000  # base units in one quantity field
 
     @property
     def embedded_postgres(self) -> bool:
@@ -83,6 +96,8 @@ class Settings:
         if log_level not in LOG_LEVELS:
             known = ", ".join(LOG_LEVELS).lower()
             raise SettingsError(f"FLOORSYNC_LOG_LEVEL must be one of {known}, not {log_level.lower()!r}")
+        defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
+        limits = {field: _positive_int(env, name, defaults[field]) for field, name in LIMITS.items()}
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
         return cls(
@@ -96,7 +111,17 @@ class Settings:
             redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
             pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
             log_level=log_level,
+            **limits,
         )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a positive whole number, not {text!r}")
+    return int(text)
 
 
 def dev_secret(data_dir: Path) -> str:

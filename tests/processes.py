@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -104,3 +106,34 @@ def server_env(settings: Settings, data_dir: Path, *, port: int, **extra: str) -
         **extra,
     )
     return env
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A throwaway embedded PostgreSQL; yields its URL and a function that stops it (fast shutdown:
+    connected clients are dropped, as when the database host goes away)."""
+    from server.embedded import embedded_backends
+
+    with tempfile.TemporaryDirectory(prefix="fs-pg-") as folder:
+        data_dir = Path(folder)
+        with embedded_backends(data_dir, postgres=True, redis=False) as started:
+
+            def stop_postgres() -> None:
+                pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGINT)
+                deadline = time.monotonic() + 30
+                while _alive(pid):
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"PostgreSQL {pid} did not stop within 30 s")
+                    time.sleep(0.02)  # polling interval, not a wait for an outcome
+
+            yield started["database_url"], stop_postgres
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

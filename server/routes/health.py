@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from litestar import Request, Response, get
 from sqlalchemy import text
 
 from server.observability import metrics_payload
+from server.problems import DB_RETRY_AFTER_S
+
+log = logging.getLogger("floorsync.health")
 
 
 @get("/healthz", operation_id="health", tags=["ops"])
@@ -20,8 +24,9 @@ async def healthz() -> dict[str, str]:
 async def _check(name: str, probe: Any, timeout_s: float = 2.0) -> tuple[str, str | None]:
     try:
         await asyncio.wait_for(probe(), timeout_s)
-    except Exception as exc:  # any failure means "not ready"; the message says which backend
-        return name, f"{type(exc).__name__}: {exc}"[:200] or type(exc).__name__
+    except Exception as exc:  # any failure means "not ready"; the answer says which backend, the log why
+        log.warning("readiness: %s is down: %s: %s", name, type(exc).__name__, exc)
+        return name, "down"
     return name, None
 
 
@@ -39,7 +44,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 
     results = await asyncio.gather(_check("postgres", postgres), _check("redis", redis))
     failing = {name: error for name, error in results if error}
-    checks = {name: ("down: " + error if error else "ok") for name, error in results}
+    checks = {name: (error or "ok") for name, error in results}
     if failing:
         body = {
             "type": "https://floorsync.dev/problems/service.unavailable",
@@ -49,7 +54,12 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             "detail": "Not ready: " + ", ".join(sorted(failing)) + " unreachable.",
             "checks": checks,
         }
-        return Response(body, status_code=503, media_type="application/problem+json")
+        return Response(
+            body,
+            status_code=503,
+            media_type="application/problem+json",
+            headers={"Retry-After": str(DB_RETRY_AFTER_S)},
+        )
     return Response({"status": "ready", "checks": checks})
 
 

@@ -15,3 +15,19 @@ def test_the_log_level_is_read_in_any_case() -> None:
 def test_an_unknown_log_level_is_refused() -> None:
     with pytest.raises(SettingsError, match="FLOORSYNC_LOG_LEVEL must be one of debug, info"):
         Settings.from_env({"FLOORSYNC_LOG_LEVEL": "loud"})
+
+
+def test_input_limits_are_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {"FLOORSYNC_MAX_BODY_BYTES": "2048", "FLOORSYNC_MAX_QUANTITY": "500", "FLOORSYNC_MAX_DOCUMENT_LINES": "10"}
+    )
+    assert (settings.max_body_bytes, settings.max_quantity, settings.max_document_lines) == (2048, 500, 10)
+    defaults = Settings.from_env({})
+    assert defaults.max_body_bytes == Settings().max_body_bytes == 1 << 20
+    assert defaults.max_json_depth == Settings().max_json_depth
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1e6", "lots"])
+def test_an_input_limit_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="FLOORSYNC_MAX_JSON_DEPTH must be a positive whole number"):
+        Settings.from_env({"FLOORSYNC_MAX_JSON_DEPTH": value})
