@@ -15,6 +15,7 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
+from server.auth.passwords import HashPool
 from server.auth.principal import PrincipalMiddleware, SessionCheck
 from server.auth.routes import AuthController
 from server.auth.service import AuthContext
@@ -22,6 +23,7 @@ from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
+from server.routes.badges import BadgeController
 from server.routes.board import BoardController
 from server.routes.counts import ApprovalController, CountController  # cycle counts and approvals
 from server.routes.device_sync import DeviceSyncController
@@ -84,7 +86,9 @@ def create_app(settings: Settings) -> Litestar:
         app.state.read_sessionmaker = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
         app.state.redis = redis
         app.state.session_check = SessionCheck(sessionmaker)
-        app.state.auth = AuthContext(settings=settings, sessionmaker=sessionmaker)
+        app.state.auth = AuthContext(
+            settings=settings, sessionmaker=sessionmaker, hashing=HashPool(settings.hash_concurrency)
+        )
         try:
             yield
         finally:
@@ -98,6 +102,7 @@ def create_app(settings: Settings) -> Litestar:
             metrics,
             AuthController,
             UserController,
+            BadgeController,
             DeviceController,
             WarehouseController,
             InventoryController,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import service
-from server.auth.passwords import hash_secret
+from server.auth.passwords import HashPool
 from server.auth.principal import AUTHENTICATED, ROLES, requires
 from server.auth.routes import TokenResponse, token_response
 from server.auth.tokens import Principal
@@ -75,8 +75,10 @@ def _device_view(device: Device) -> DeviceView:
     )
 
 
-async def create_user(db: AsyncSession, data: NewUser) -> User:
-    """Validate and insert a user with memberships (shared by the API, the CLI and the seed)."""
+async def create_user(db: AsyncSession, data: NewUser, *, hashing: HashPool | None = None) -> User:
+    """Validate and insert a user with memberships (shared by the API, the CLI and the seed); the
+    hashes are computed off the event loop, through the app's pool when one is given."""
+    hashing = hashing or HashPool(1)
     bad_roles = sorted(set(data.roles) - set(ROLES))
     if not data.roles or bad_roles:
         raise Problem(422, "user.invalid_roles", f"Roles must be some of {', '.join(ROLES)}.", invalid=bad_roles)
@@ -96,9 +98,9 @@ async def create_user(db: AsyncSession, data: NewUser) -> User:
     user = User(
         username=data.username,
         display_name=data.display_name,
-        password_hash=hash_secret(data.password) if data.password else None,
+        password_hash=await hashing.hash(data.password) if data.password else None,
         badge=data.badge,
-        pin_hash=hash_secret(data.pin) if data.pin else None,
+        pin_hash=await hashing.hash(data.pin) if data.pin else None,
         roles=sorted(set(data.roles)),
     )
     db.add(user)
@@ -156,9 +158,9 @@ class UserController(Controller):
         return [await _summary(db, u) for u in users]
 
     @post("/", operation_id="createUser")
-    async def create(self, data: JSONBody[NewUser], db: Db, principal: Caller) -> UserSummary:
+    async def create(self, data: JSONBody[NewUser], db: Db, auth: Auth, principal: Caller) -> UserSummary:
         """Create a user with roles, warehouses and credentials."""
-        user = await create_user(db, data)
+        user = await create_user(db, data, hashing=auth.hashing)
         _audit(db, principal, "user.created", f"user:{user.id}", {"username": user.username, "roles": user.roles})
         return await _summary(db, user)
 
