@@ -57,12 +57,20 @@ async def _record_failure(ctx: AuthContext, *, account: str, address: str) -> No
         db.add(LoginFailure(account=account, address=address))
 
 
-async def _device(db: AsyncSession, device_id: uuid.UUID | None) -> uuid.UUID | None:
+async def _device(db: AsyncSession, device_id: uuid.UUID | None, *, user_id: int) -> uuid.UUID | None:
     if device_id is None:
         return None
     device = await db.get(Device, device_id)
     if device is None or device.disabled:
         raise Problem(403, "auth.device_disabled", "This device is not registered or has been disabled.")
+    if device.user_id != user_id and not device.shared:
+        # its queue and its stored results are its owner's: a login may not take them over
+        raise Problem(
+            403,
+            "auth.device_not_yours",
+            "This device is enrolled to someone else; log in without it and enrol your own, or ask a"
+            " supervisor to enrol it as a shared device.",
+        )
     return device.id
 
 
@@ -149,7 +157,7 @@ async def _login(
     user = await db.get(User, user_id)
     if user is None or user.disabled:
         raise Problem(403, "auth.user_disabled", "This account is disabled; ask an administrator.")
-    device = await _device(db, device_id)
+    device = await _device(db, device_id, user_id=user.id)
     return await _start_session(ctx, db, user, method=method, address=address, device_id=device)
 
 
@@ -184,11 +192,11 @@ async def refresh(ctx: AuthContext, db: AsyncSession, token: str) -> Issued:
 
 
 async def bind_device(ctx: AuthContext, db: AsyncSession, principal: Principal, device_id: uuid.UUID) -> Issued:
-    """Attach the caller's login to a newly registered device, with tokens that name it."""
+    """Attach the caller's login to a device they own (or a shared one), with tokens that name it."""
     session = await db.get(AuthSession, principal.session_id, with_for_update=True)
     user = await db.get(User, principal.user_id)
     assert session is not None and user is not None
-    session.device_id = device_id
+    session.device_id = await _device(db, device_id, user_id=user.id)
     return await _issue(ctx, db, user, session)
 
 

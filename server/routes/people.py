@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from server.auth.tokens import Principal
 from server.deps import Auth, Caller, Db
 from server.models import AuditEntry, Device, Membership, User, Warehouse
 from server.problems import Problem
+from server.transactions import STORED_BODY
 
 ADMIN = requires("admin")
 
@@ -48,6 +49,7 @@ class UserSummary(msgspec.Struct):
 class NewDevice(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     platform: str = ""
+    shared: bool = False  # a pool handheld: supervisors enrol these; every user gets a queue of their own
 
 
 class DeviceView(msgspec.Struct):
@@ -57,11 +59,13 @@ class DeviceView(msgspec.Struct):
     disabled: bool
     last_mutation_id: int
     created_at: datetime
+    shared: bool = False
 
 
 class DeviceRegistered(msgspec.Struct):
     device: DeviceView
-    tokens: TokenResponse
+    # None in a replay: tokens are never kept in the idempotency store; POST /api/auth/device gets them
+    tokens: TokenResponse | None
 
 
 def _device_view(device: Device) -> DeviceView:
@@ -72,6 +76,7 @@ def _device_view(device: Device) -> DeviceView:
         disabled=device.disabled,
         last_mutation_id=device.last_mutation_id,
         created_at=device.created_at,
+        shared=device.shared,
     )
 
 
@@ -191,16 +196,30 @@ class DeviceController(Controller):
     tags = ["devices"]
 
     @post("/", operation_id="registerDevice", guards=[AUTHENTICATED])
-    async def register(self, data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller) -> DeviceRegistered:
-        """Register the device in hand; the answer carries tokens bound to it."""
+    async def register(
+        self, request: Request[Any, Any, Any], data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller
+    ) -> DeviceRegistered:
+        """Enrol the device in hand to yourself (or, as a supervisor, as a shared device); the answer
+        carries tokens bound to it. A replay with the same Idempotency-Key answers the device without
+        tokens: get them with ``POST /api/auth/device``."""
         if not data.name.strip() or len(data.name) > 128:
             raise Problem(422, "device.invalid_name", "A device name is 1 to 128 characters.")
-        device = Device(id=uuid.uuid4(), user_id=principal.user_id, name=data.name, platform=data.platform[:64])
+        if data.shared and not principal.roles & {"supervisor", "admin"}:
+            raise Problem(403, "device.shared_needs_supervisor", "Only a supervisor enrols a shared device.")
+        device = Device(
+            id=uuid.uuid4(),
+            user_id=principal.user_id,
+            name=data.name,
+            platform=data.platform[:64],
+            shared=data.shared,
+        )
         db.add(device)
         await db.flush()
         await db.refresh(device)
-        _audit(db, principal, "device.registered", f"device:{device.id}", {"name": device.name}, device_id=device.id)
+        detail = {"name": device.name, "shared": device.shared}
+        _audit(db, principal, "device.registered", f"device:{device.id}", detail, device_id=device.id)
         issued = await service.bind_device(auth, db, principal, device.id)
+        request.scope["state"][STORED_BODY] = msgspec.json.encode(DeviceRegistered(_device_view(device), None))
         return DeviceRegistered(device=_device_view(device), tokens=token_response(issued))
 
     @post("/{device_id:uuid}/disable", operation_id="disableDevice", status_code=200, guards=[ADMIN])
