@@ -13,12 +13,13 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
 
 from server.auth.passwords import HashPool
 from server.auth.principal import PrincipalMiddleware, SessionCheck
 from server.auth.routes import AuthController
 from server.auth.service import AuthContext
+from server.client_address import ClientAddressMiddleware, trusted_networks
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.observability import RequestLogMiddleware
@@ -41,6 +42,7 @@ from server.routes.scans import ScanController
 from server.routes.shipping import ShippingController
 from server.routes.tasks import TaskController, WaveController
 from server.routes.warehouses import WarehouseController
+from server.security_headers import security_headers_hook
 from server.settings import Settings
 from server.streaming import realtime_lifespan
 from server.sweeper import sweeper_lifespan
@@ -70,6 +72,13 @@ async def frozen_startup_heap(app: Litestar) -> AsyncIterator[None]:
     gc.unfreeze()
 
 
+def _schema_plugins(settings: Settings) -> list[OpenAPIRenderPlugin]:
+    # Swagger UI loads from a CDN: dev only; prod serves the schema itself, /schema/openapi.json
+    if settings.env == "prod":
+        return [JsonRenderPlugin()]
+    return [SwaggerRenderPlugin()]
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the app for concrete backends (``settings`` carries both URLs and a secret key)."""
     if not settings.database_url or not settings.redis_url or not settings.secret_key:
@@ -85,6 +94,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessionmaker = sessionmaker
         app.state.read_sessionmaker = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
         app.state.redis = redis
+        app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
         app.state.session_check = SessionCheck(sessionmaker)
         app.state.auth = AuthContext(
             settings=settings, sessionmaker=sessionmaker, hashing=HashPool(settings.hash_concurrency)
@@ -127,7 +137,8 @@ def create_app(settings: Settings) -> Litestar:
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        middleware=[ClientAddressMiddleware, RequestLogMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
         # FLOORSYNC_LOG_LEVEL says)
@@ -137,7 +148,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Floorsync",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=_schema_plugins(settings),
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         debug=False,
