@@ -17,6 +17,7 @@ class ExceptionKind(StrEnum):
     COUNT_VARIANCE = "count_variance"
     CREDIT_HOLD = "credit_hold"
     POSTING_FAILURE = "posting_failure"
+    BADGE_LOCKED = "badge_locked"
 
 
 class ExceptionState(StrEnum):

@@ -13,15 +13,18 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.logging import LoggingConfig
 
+from server.auth.passwords import HashPool
 from server.auth.principal import PrincipalMiddleware, SessionCheck
 from server.auth.routes import AuthController
 from server.auth.service import AuthContext
+from server.client_address import ClientAddressMiddleware, trusted_networks
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
 from server.limits import InputLimitsMiddleware
 from server.observability import RequestLogMiddleware
 from server.openapi import document_contract, openapi_config
 from server.problems import EXCEPTION_HANDLERS
+from server.routes.badges import BadgeController
 from server.routes.board import BoardController
 from server.routes.counts import ApprovalController, CountController  # cycle counts and approvals
 from server.routes.device_sync import DeviceSyncController
@@ -39,6 +42,7 @@ from server.routes.scans import ScanController
 from server.routes.shipping import ShippingController
 from server.routes.tasks import TaskController, WaveController
 from server.routes.warehouses import WarehouseController
+from server.security_headers import security_headers_hook
 from server.settings import Settings
 from server.streaming import realtime_lifespan
 from server.strict_json import StrictRequest
@@ -84,8 +88,11 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessionmaker = sessionmaker
         app.state.read_sessionmaker = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
         app.state.redis = redis
+        app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
         app.state.session_check = SessionCheck(sessionmaker)
-        app.state.auth = AuthContext(settings=settings, sessionmaker=sessionmaker)
+        app.state.auth = AuthContext(
+            settings=settings, sessionmaker=sessionmaker, hashing=HashPool(settings.hash_concurrency)
+        )
         try:
             yield
         finally:
@@ -99,6 +106,7 @@ def create_app(settings: Settings) -> Litestar:
             metrics,
             AuthController,
             UserController,
+            BadgeController,
             DeviceController,
             WarehouseController,
             InventoryController,
@@ -123,14 +131,21 @@ def create_app(settings: Settings) -> Litestar:
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[RequestLogMiddleware, InputLimitsMiddleware, PrincipalMiddleware, TransactionMiddleware],
+        middleware=[
+            ClientAddressMiddleware,
+            RequestLogMiddleware,
+            InputLimitsMiddleware,
+            PrincipalMiddleware,
+            TransactionMiddleware,
+        ],
         request_class=StrictRequest,
+        before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
         # FLOORSYNC_LOG_LEVEL says)
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, frozen_startup_heap],
-        openapi_config=openapi_config(version="0.1.0"),
+        openapi_config=openapi_config(version="0.1.0", env=settings.env),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         debug=False,
     )

@@ -120,6 +120,8 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         http=bounded_protocol(settings.max_header_bytes),
         ws="websockets-sansio",
         ws_per_message_deflate=False,
+        # the app resolves X-Forwarded-For itself, from FLOORSYNC_TRUSTED_PROXIES only
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM; the caller then stops the backends
 

@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 import msgspec
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
 from server.auth.tokens import Principal
-from server.models import Device, DeviceMutation
+from server.models import Device, DeviceMutation, DeviceQueue
 from server.problems import Problem
 
 Handler = Callable[[AsyncSession, Principal, Any], Awaitable[dict[str, Any]]]
@@ -72,30 +73,48 @@ class MutationResult(msgspec.Struct, omit_defaults=True):
 
 class MutationsAnswer(msgspec.Struct):
     device_id: uuid.UUID
-    last_mutation_id: int  # the device's last applied (or rejected) mutation
+    last_mutation_id: int  # the last applied (or rejected) mutation of the caller's queue on the device
     next_mutation_id: int  # the one the server expects next
     results: list[MutationResult]
 
 
-async def _lock_device(db: AsyncSession, principal: Principal, device_id: uuid.UUID) -> Device:
-    # the row lock serialises concurrent replays of one device: the second sees the first's ids
-    device = await db.scalar(
-        select(Device).where(Device.id == device_id).with_for_update().execution_options(populate_existing=True)
-    )
+async def _lock_queue(db: AsyncSession, principal: Principal, device_id: uuid.UUID) -> tuple[Device, DeviceQueue]:
+    """The caller's own queue on this device, locked: concurrent replays of it run one after the other.
+
+    A personal device has one queue, its owner's; nobody else may read or advance it. A shared
+    device has one per user, so one user's stored results never answer another's mutation ids.
+    """
+    device = await db.scalar(select(Device).where(Device.id == device_id).execution_options(populate_existing=True))
     if device is None:
         raise Problem(404, "device.not_found", f"No device {device_id}; register it first.")
-    if device.user_id != principal.user_id and principal.device_id != device_id:
-        raise Problem(403, "device.not_yours", "This device is registered to someone else; log in on it first.")
+    if device.user_id != principal.user_id and not device.shared:
+        raise Problem(403, "device.not_yours", "This device is enrolled to someone else; its queue is theirs.")
     if device.disabled:
         raise Problem(403, "device.disabled", "This device is disabled; ask a supervisor.")
-    return device
+    await db.execute(
+        pg_insert(DeviceQueue)
+        .values(device_id=device_id, user_id=principal.user_id, last_mutation_id=0)
+        .on_conflict_do_nothing()
+    )
+    queue = await db.scalar(
+        select(DeviceQueue)
+        .where(DeviceQueue.device_id == device_id, DeviceQueue.user_id == principal.user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert queue is not None
+    return device, queue
 
 
-async def _stored(db: AsyncSession, device_id: uuid.UUID, ids: list[int]) -> dict[int, DeviceMutation]:
+async def _stored(db: AsyncSession, device_id: uuid.UUID, user_id: int, ids: list[int]) -> dict[int, DeviceMutation]:
     if not ids:
         return {}
     rows = await db.scalars(
-        select(DeviceMutation).where(DeviceMutation.device_id == device_id, DeviceMutation.mutation_id.in_(ids))
+        select(DeviceMutation).where(
+            DeviceMutation.device_id == device_id,
+            DeviceMutation.user_id == user_id,
+            DeviceMutation.mutation_id.in_(ids),
+        )
     )
     return {row.mutation_id: row for row in rows}
 
@@ -134,9 +153,11 @@ async def apply_batch(
         raise Problem(413, "mutation.batch_too_large", f"Send at most {MAX_BATCH} mutations per batch.")
     if any(m.mutation_id < 1 for m in mutations):
         raise Problem(422, "mutation.invalid_id", "Mutation ids are numbered from 1 upwards, per device.")
-    device = await _lock_device(db, principal, device_id)
-    done = device.last_mutation_id
-    stored = await _stored(db, device_id, [m.mutation_id for m in mutations if m.mutation_id <= done])
+    device, queue = await _lock_queue(db, principal, device_id)
+    done = queue.last_mutation_id
+    stored = await _stored(
+        db, device_id, principal.user_id, [m.mutation_id for m in mutations if m.mutation_id <= done]
+    )
     results: list[MutationResult] = []
     records: list[dict[str, Any]] = []  # written together at the end: one statement, not one per mutation
     refused = False
@@ -178,7 +199,9 @@ async def apply_batch(
         results.append(MutationResult(mutation.mutation_id, outcome, status, result))
     if records:
         await db.execute(insert(DeviceMutation), records)
-        device.last_mutation_id = done
+        queue.last_mutation_id = done
+        if not device.shared:
+            device.last_mutation_id = done  # what the device's own view shows
         await db.flush()
     return MutationsAnswer(device_id, done, done + 1, results)
 

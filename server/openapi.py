@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPIHeader,
@@ -67,14 +67,21 @@ Floorsync's HTTP API. Conventions that hold for every operation:
 """
 
 
-def openapi_config(version: str) -> OpenAPIConfig:
+def _render_plugins(env: str) -> list[OpenAPIRenderPlugin]:
+    # Swagger UI loads from a CDN: dev only; prod serves the schema itself, /schema/openapi.json
+    if env == "prod":
+        return [JsonRenderPlugin()]
+    return [SwaggerRenderPlugin()]
+
+
+def openapi_config(version: str, *, env: str) -> OpenAPIConfig:
     """Litestar's OpenAPI settings: handler docstrings as descriptions, the bearer scheme for all."""
     return OpenAPIConfig(
         title="Floorsync",
         version=version,
         description=DESCRIPTION,
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=_render_plugins(env),
         use_handler_docstrings=True,
         security=[{BEARER: []}],
         components=Components(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, fields, replace
@@ -40,6 +41,9 @@ class Settings:
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 30
     login_window_s: int = 300
+    pin_lockout_after: int = 10  # wrong PINs in a row before a badge waits for a supervisor
+    hash_concurrency: int = 1  # argon2 hashes at once, in worker threads
+    trusted_proxies: tuple[str, ...] = ()  # IPs/CIDRs whose X-Forwarded-For names the client
     redis_namespace: str = "fs"
     pwa_dir: Path | None = None
     log_level: str = "INFO"  # the request log is one INFO line per request
@@ -98,6 +102,11 @@ class Settings:
             raise SettingsError(f"FLOORSYNC_LOG_LEVEL must be one of {known}, not {log_level.lower()!r}")
         defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
         limits = {field: _positive_int(env, name, defaults[field]) for field, name in LIMITS.items()}
+        # half the cores by default: the other half keep the event loop (every scan and socket) moving
+        hash_text = env.get("FLOORSYNC_HASH_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2)))
+        if not hash_text.isdigit() or int(hash_text) < 1:
+            raise SettingsError(f"FLOORSYNC_HASH_CONCURRENCY must be a positive integer, not {hash_text!r}")
+        proxies = parse_proxies(env.get("FLOORSYNC_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
         return cls(
@@ -111,6 +120,8 @@ class Settings:
             redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
             pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
             log_level=log_level,
+            hash_concurrency=int(hash_text),
+            trusted_proxies=proxies,
             **limits,
         )
 
@@ -122,6 +133,19 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise SettingsError(f"{name} must be a positive whole number, not {text!r}")
     return int(text)
+
+
+def parse_proxies(text: str) -> tuple[str, ...]:
+    """``FLOORSYNC_TRUSTED_PROXIES``: comma-separated IPs or CIDRs, each checked now, not per request."""
+    proxies = tuple(p.strip() for p in text.split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"FLOORSYNC_TRUSTED_PROXIES holds {proxy!r}, which is not an IP address or CIDR"
+            ) from None
+    return proxies
 
 
 def dev_secret(data_dir: Path) -> str:

@@ -143,6 +143,7 @@ class TransactionMiddleware:
                         return
                 scope["state"]["db"] = session
                 scope["state"].pop("retryable", None)
+                scope["state"].pop(STORED_BODY, None)
                 response = _BufferedResponse()
                 await self.app(scope, _replay(body), response)
                 if scope["state"].get("retryable") and attempt < MAX_ATTEMPTS:
@@ -157,7 +158,8 @@ class TransactionMiddleware:
                 if response.status < 400:
                     if keyed:
                         assert isinstance(principal, Principal)
-                        await _store(session, principal, key or "", response)
+                        stored_body = scope["state"].get(STORED_BODY)
+                        await _store(session, principal, key or "", response, stored_body=stored_body)
                     await session.commit()
                     await _after_commit(scope, session)
                 else:
@@ -203,12 +205,20 @@ async def _claim(
     return row.status_code, row.response_body, row.content_type
 
 
-async def _store(session: AsyncSession, principal: Principal, key: str, response: _BufferedResponse) -> None:
+STORED_BODY = "idempotency_stored_body"
+"""A handler whose answer carries secrets (tokens) puts a body without them in
+``scope["state"][STORED_BODY]``: that is what the idempotency store keeps and a replay answers."""
+
+
+async def _store(
+    session: AsyncSession, principal: Principal, key: str, response: _BufferedResponse, *, stored_body: Any
+) -> None:
+    body = stored_body if isinstance(stored_body, bytes) else response.body
     await (await pg(session)).execute(
         "UPDATE idempotency_keys SET status_code = $1, response_body = $2, content_type = $3"
         " WHERE principal = $4 AND key = $5",
         response.status,
-        response.body,
+        body,
         response.content_type,
         principal.key,
         key,

@@ -32,7 +32,15 @@ async def serve(app: Litestar) -> AsyncIterator[str]:
     """Serve ``app`` on a free port until the block ends; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="websockets-sansio",
+            lifespan="on",
+            proxy_headers=False,  # as `floorsync serve` runs it: the app alone decides whom to trust
+        )
     )
     task = asyncio.create_task(server.serve())
     try:

@@ -28,6 +28,10 @@ class BadgeLogin(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID | None = None
 
 
+class BindDevice(msgspec.Struct, forbid_unknown_fields=True):
+    device_id: uuid.UUID
+
+
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: str
 
@@ -98,6 +102,15 @@ class AuthController(Controller):
     async def refresh(self, data: JSONBody[RefreshRequest], db: Db, auth: Auth) -> TokenResponse:
         """Swap a refresh token for a new pair; the old one stops working."""
         return token_response(await service.refresh(auth, db, data.refresh_token))
+
+    @post("/device", operation_id="bindDevice", status_code=200, guards=[AUTHENTICATED])
+    async def bind(self, data: JSONBody[BindDevice], db: Db, auth: Auth, principal: Caller) -> TokenResponse:
+        """Bind this login to a device you enrolled (or a shared one): tokens that name it.
+
+        A replayed ``registerDevice`` answers the device without tokens (tokens are never stored);
+        this call gets them.
+        """
+        return token_response(await service.bind_device(auth, db, principal, data.device_id))
 
     @post("/logout", operation_id="logout", status_code=204, guards=[AUTHENTICATED])
     async def logout(self, principal: Caller, auth: Auth) -> None:

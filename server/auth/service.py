@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.auth.passwords import verify_secret
+from server.auth.passwords import HashPool
+from server.auth.throttle import pin_failed, pin_succeeded, release_attempt, reserve_attempt, reserve_pin_try
 from server.auth.tokens import (
     Principal,
     hash_refresh_secret,
@@ -38,6 +39,7 @@ class AuthContext:
 
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
+    hashing: HashPool
 
     @staticmethod
     def now() -> datetime:
@@ -49,33 +51,26 @@ async def _warehouses(db: AsyncSession, user_id: int) -> frozenset[str]:
     return frozenset(rows)
 
 
-async def _check_throttle(ctx: AuthContext, db: AsyncSession, *, account: str, address: str) -> None:
-    since = ctx.now() - timedelta(seconds=ctx.settings.login_window_s)
-    by_account = await db.scalar(select(func.count()).where(LoginFailure.account == account, LoginFailure.at > since))
-    by_address = await db.scalar(select(func.count()).where(LoginFailure.address == address, LoginFailure.at > since))
-    if (by_account or 0) >= ctx.settings.login_attempts_per_account or (
-        by_address or 0
-    ) >= ctx.settings.login_attempts_per_address:
-        raise Problem(
-            429,
-            "auth.throttled",
-            "Too many failed logins; wait a few minutes or ask a supervisor to reset your PIN.",
-            headers={"Retry-After": str(ctx.settings.login_window_s)},
-        )
-
-
 async def _record_failure(ctx: AuthContext, *, account: str, address: str) -> None:
     # Committed on its own: the request's transaction rolls back with the 401 it answers.
     async with ctx.sessionmaker() as db, db.begin():
         db.add(LoginFailure(account=account, address=address))
 
 
-async def _device(db: AsyncSession, device_id: uuid.UUID | None) -> uuid.UUID | None:
+async def _device(db: AsyncSession, device_id: uuid.UUID | None, *, user_id: int) -> uuid.UUID | None:
     if device_id is None:
         return None
     device = await db.get(Device, device_id)
     if device is None or device.disabled:
         raise Problem(403, "auth.device_disabled", "This device is not registered or has been disabled.")
+    if device.user_id != user_id and not device.shared:
+        # its queue and its stored results are its owner's: a login may not take them over
+        raise Problem(
+            403,
+            "auth.device_not_yours",
+            "This device is enrolled to someone else; log in without it and enrol your own, or ask a"
+            " supervisor to enrol it as a shared device.",
+        )
     return device.id
 
 
@@ -122,35 +117,47 @@ async def login_with_password(
     address: str,
     device_id: uuid.UUID | None,
 ) -> Issued:
-    """Password login; throttled per account and per client address."""
+    """Password login; throttled per account and per client address, counted before the check."""
     account = username.strip().lower()
-    await _check_throttle(ctx, db, account=account, address=address)
-    user = await db.scalar(select(User).where(func.lower(User.username) == account))
-    if not verify_secret(user.password_hash if user else None, password) or user is None:
+    await reserve_attempt(ctx, account=account, address=address)
+    # read apart from the request's session: no pooled connection is held while the hash waits its turn
+    async with ctx.sessionmaker() as lookup:
+        found = (
+            await lookup.execute(select(User.id, User.password_hash).where(func.lower(User.username) == account))
+        ).first()
+    if not await ctx.hashing.verify(found.password_hash if found else None, password) or found is None:
         await _record_failure(ctx, account=account, address=address)
         raise Problem(401, "auth.invalid_credentials", "Wrong username or password.")
-    return await _login(ctx, db, user, method="password", address=address, device_id=device_id)
+    await release_attempt(ctx, account=account, address=address)
+    return await _login(ctx, db, found.id, method="password", address=address, device_id=device_id)
 
 
 async def login_with_badge(
     ctx: AuthContext, db: AsyncSession, badge: str, pin: str, *, address: str, device_id: uuid.UUID | None
 ) -> Issued:
-    """Badge + PIN login for handhelds; throttled like passwords."""
-    account = f"badge:{badge.strip()}"
-    await _check_throttle(ctx, db, account=account, address=address)
-    user = await db.scalar(select(User).where(User.badge == badge.strip()))
-    if not verify_secret(user.pin_hash if user else None, pin) or user is None:
+    """Badge + PIN login for handhelds; throttled like passwords, and a badge locks after
+    ``pin_lockout_after`` wrong PINs in a row until a supervisor unlocks it."""
+    badge = badge.strip()
+    account = f"badge:{badge}"
+    await reserve_attempt(ctx, account=account, address=address)
+    found = await reserve_pin_try(ctx, badge=badge)
+    if not await ctx.hashing.verify(found.pin_hash if found else None, pin) or found is None:
         await _record_failure(ctx, account=account, address=address)
+        if found is not None:
+            await pin_failed(ctx, user_id=found.user_id, badge=badge, address=address)
         raise Problem(401, "auth.invalid_credentials", "Wrong badge or PIN.")
-    return await _login(ctx, db, user, method="badge", address=address, device_id=device_id)
+    await release_attempt(ctx, account=account, address=address)
+    await pin_succeeded(ctx, user_id=found.user_id)
+    return await _login(ctx, db, found.user_id, method="badge", address=address, device_id=device_id)
 
 
 async def _login(
-    ctx: AuthContext, db: AsyncSession, user: User, *, method: str, address: str, device_id: uuid.UUID | None
+    ctx: AuthContext, db: AsyncSession, user_id: int, *, method: str, address: str, device_id: uuid.UUID | None
 ) -> Issued:
-    if user.disabled:
+    user = await db.get(User, user_id)
+    if user is None or user.disabled:
         raise Problem(403, "auth.user_disabled", "This account is disabled; ask an administrator.")
-    device = await _device(db, device_id)
+    device = await _device(db, device_id, user_id=user.id)
     return await _start_session(ctx, db, user, method=method, address=address, device_id=device)
 
 
@@ -185,11 +192,11 @@ async def refresh(ctx: AuthContext, db: AsyncSession, token: str) -> Issued:
 
 
 async def bind_device(ctx: AuthContext, db: AsyncSession, principal: Principal, device_id: uuid.UUID) -> Issued:
-    """Attach the caller's login to a newly registered device, with tokens that name it."""
+    """Attach the caller's login to a device they own (or a shared one), with tokens that name it."""
     session = await db.get(AuthSession, principal.session_id, with_for_update=True)
     user = await db.get(User, principal.user_id)
     assert session is not None and user is not None
-    session.device_id = device_id
+    session.device_id = await _device(db, device_id, user_id=user.id)
     return await _issue(ctx, db, user, session)
 
 

@@ -26,8 +26,17 @@ from server.models.masterdata import (
     PriceListPrice,
     Warehouse,
 )
-from server.models.people import AuditEntry, AuthSession, Device, LoginFailure, Membership, RefreshToken, User
-from server.models.realtime import DeviceMutation, StreamState
+from server.models.people import (
+    AuditEntry,
+    AuthSession,
+    Device,
+    LoginCounter,
+    LoginFailure,
+    Membership,
+    RefreshToken,
+    User,
+)
+from server.models.realtime import DeviceMutation, DeviceQueue, StreamState
 from server.models.sales import AllocationRow, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 from server.models.shipping import Shipment, ShippingUnit
 
@@ -45,6 +54,7 @@ __all__ = [
     "CustomerPrice",
     "Device",
     "DeviceMutation",
+    "DeviceQueue",
     "ExceptionRow",
     "IdempotencyKey",
     "Item",
@@ -53,6 +63,7 @@ __all__ = [
     "JournalEntry",
     "JournalLine",
     "Location",
+    "LoginCounter",
     "LoginFailure",
     "Lot",
     "Membership",

@@ -23,6 +23,8 @@ class User(Base):
     pin_hash: Mapped[str | None] = mapped_column(Text)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     disabled: Mapped[bool] = mapped_column(default=False)
+    pin_failures: Mapped[int] = mapped_column(default=0)  # wrong PINs since the last good one or clear
+    pin_locked_at: Mapped[datetime | None]  # badge locked until a supervisor clears it
     created_at: Mapped[datetime] = created_at()
 
 
@@ -36,12 +38,13 @@ class Membership(Base):
 
 
 class Device(Base):
-    """One PWA install or handheld; numbers its offline mutations."""
+    """One PWA install or handheld, enrolled to a user (its owner) or, by a supervisor, as shared."""
 
     __tablename__ = "devices"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the owner, or who enrolled a shared one
+    shared: Mapped[bool] = mapped_column(default=False)
     name: Mapped[str] = mapped_column(String(128))
     platform: Mapped[str] = mapped_column(String(64), default="")
     disabled: Mapped[bool] = mapped_column(default=False)
@@ -74,6 +77,17 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
+
+
+class LoginCounter(Base):
+    """Login attempts per account or address in the current window, counted before the check so
+    concurrent guesses cannot overtake the limit."""
+
+    __tablename__ = "login_counters"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime]
+    attempts: Mapped[int]
 
 
 class LoginFailure(Base):

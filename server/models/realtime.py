@@ -27,6 +27,17 @@ class StreamState(Base):
     updated_at: Mapped[datetime] = created_at()
 
 
+class DeviceQueue(Base):
+    """One user's mutation queue on one device: a personal device has its owner's only, a shared
+    device one per user who logs in on it, so no result ever crosses from one user to another."""
+
+    __tablename__ = "device_queues"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class DeviceMutation(Base):
     """A device's numbered mutation, applied exactly once, with the result it got."""
 
@@ -38,5 +49,5 @@ class DeviceMutation(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # applied | rejected
     status_code: Mapped[int] = mapped_column(Integer)
     result: Mapped[dict[str, Any]]
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # whose queue: one per (device, user)
     applied_at: Mapped[datetime] = created_at()

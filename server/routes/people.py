@@ -7,20 +7,21 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import service
-from server.auth.passwords import hash_secret
+from server.auth.passwords import HashPool
 from server.auth.principal import AUTHENTICATED, ROLES, requires
 from server.auth.routes import TokenResponse, token_response
 from server.auth.tokens import Principal
 from server.deps import Auth, Caller, Db
 from server.models import AuditEntry, Device, Membership, User, Warehouse
 from server.problems import Problem
+from server.transactions import STORED_BODY
 
 ADMIN = requires("admin")
 
@@ -48,6 +49,7 @@ class UserSummary(msgspec.Struct):
 class NewDevice(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     platform: str = ""
+    shared: bool = False  # a pool handheld: supervisors enrol these; every user gets a queue of their own
 
 
 class DeviceView(msgspec.Struct):
@@ -57,11 +59,13 @@ class DeviceView(msgspec.Struct):
     disabled: bool
     last_mutation_id: int
     created_at: datetime
+    shared: bool = False
 
 
 class DeviceRegistered(msgspec.Struct):
     device: DeviceView
-    tokens: TokenResponse
+    # None in a replay: tokens are never kept in the idempotency store; POST /api/auth/device gets them
+    tokens: TokenResponse | None
 
 
 def _device_view(device: Device) -> DeviceView:
@@ -72,11 +76,14 @@ def _device_view(device: Device) -> DeviceView:
         disabled=device.disabled,
         last_mutation_id=device.last_mutation_id,
         created_at=device.created_at,
+        shared=device.shared,
     )
 
 
-async def create_user(db: AsyncSession, data: NewUser) -> User:
-    """Validate and insert a user with memberships (shared by the API, the CLI and the seed)."""
+async def create_user(db: AsyncSession, data: NewUser, *, hashing: HashPool | None = None) -> User:
+    """Validate and insert a user with memberships (shared by the API, the CLI and the seed); the
+    hashes are computed off the event loop, through the app's pool when one is given."""
+    hashing = hashing or HashPool(1)
     bad_roles = sorted(set(data.roles) - set(ROLES))
     if not data.roles or bad_roles:
         raise Problem(422, "user.invalid_roles", f"Roles must be some of {', '.join(ROLES)}.", invalid=bad_roles)
@@ -96,9 +103,9 @@ async def create_user(db: AsyncSession, data: NewUser) -> User:
     user = User(
         username=data.username,
         display_name=data.display_name,
-        password_hash=hash_secret(data.password) if data.password else None,
+        password_hash=await hashing.hash(data.password) if data.password else None,
         badge=data.badge,
-        pin_hash=hash_secret(data.pin) if data.pin else None,
+        pin_hash=await hashing.hash(data.pin) if data.pin else None,
         roles=sorted(set(data.roles)),
     )
     db.add(user)
@@ -156,9 +163,9 @@ class UserController(Controller):
         return [await _summary(db, u) for u in users]
 
     @post("/", operation_id="createUser")
-    async def create(self, data: JSONBody[NewUser], db: Db, principal: Caller) -> UserSummary:
+    async def create(self, data: JSONBody[NewUser], db: Db, auth: Auth, principal: Caller) -> UserSummary:
         """Create a user with roles, warehouses and credentials."""
-        user = await create_user(db, data)
+        user = await create_user(db, data, hashing=auth.hashing)
         _audit(db, principal, "user.created", f"user:{user.id}", {"username": user.username, "roles": user.roles})
         return await _summary(db, user)
 
@@ -189,16 +196,30 @@ class DeviceController(Controller):
     tags = ["devices"]
 
     @post("/", operation_id="registerDevice", guards=[AUTHENTICATED])
-    async def register(self, data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller) -> DeviceRegistered:
-        """Register the device in hand; the answer carries tokens bound to it."""
+    async def register(
+        self, request: Request[Any, Any, Any], data: JSONBody[NewDevice], db: Db, auth: Auth, principal: Caller
+    ) -> DeviceRegistered:
+        """Enrol the device in hand to yourself (or, as a supervisor, as a shared device); the answer
+        carries tokens bound to it. A replay with the same Idempotency-Key answers the device without
+        tokens: get them with ``POST /api/auth/device``."""
         if not data.name.strip() or len(data.name) > 128:
             raise Problem(422, "device.invalid_name", "A device name is 1 to 128 characters.")
-        device = Device(id=uuid.uuid4(), user_id=principal.user_id, name=data.name, platform=data.platform[:64])
+        if data.shared and not principal.roles & {"supervisor", "admin"}:
+            raise Problem(403, "device.shared_needs_supervisor", "Only a supervisor enrols a shared device.")
+        device = Device(
+            id=uuid.uuid4(),
+            user_id=principal.user_id,
+            name=data.name,
+            platform=data.platform[:64],
+            shared=data.shared,
+        )
         db.add(device)
         await db.flush()
         await db.refresh(device)
-        _audit(db, principal, "device.registered", f"device:{device.id}", {"name": device.name}, device_id=device.id)
+        detail = {"name": device.name, "shared": device.shared}
+        _audit(db, principal, "device.registered", f"device:{device.id}", detail, device_id=device.id)
         issued = await service.bind_device(auth, db, principal, device.id)
+        request.scope["state"][STORED_BODY] = msgspec.json.encode(DeviceRegistered(_device_view(device), None))
         return DeviceRegistered(device=_device_view(device), tokens=token_response(issued))
 
     @post("/{device_id:uuid}/disable", operation_id="disableDevice", status_code=200, guards=[ADMIN])

@@ -18,6 +18,7 @@ _CUSTOMERS = text(
     "  'picking', 'picked')) AS open_value"
     " FROM customers c LEFT JOIN price_lists pl ON pl.id = c.price_list_id"
     " WHERE (CAST(:rep AS bigint) IS NULL OR c.sales_rep_id = :rep) AND (CAST(:code AS text) IS NULL OR c.code = :code)"
+    " AND (CAST(:warehouses AS text[]) IS NULL OR c.warehouse = ANY(CAST(:warehouses AS text[])))"
     " AND (CAST(:q AS text) IS NULL OR c.code ILIKE :like OR c.name ILIKE :like) ORDER BY c.code LIMIT :limit"
 )
 
@@ -29,15 +30,16 @@ def sees_all_customers(principal: Principal) -> bool:
 async def list_customers(
     db: AsyncSession, principal: Principal, *, q: str | None = None, code: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """The caller's customers (a rep's own accounts; everyone's for supervisors) with credit status."""
+    """The caller's customers with credit status: those served from the caller's warehouses (all for
+    admins), and of those a rep's own accounts only."""
     rep = None if sees_all_customers(principal) else principal.user_id
+    warehouses = None if principal.is_admin else sorted(principal.warehouses)
     rows = await db.execute(
-        _CUSTOMERS, {"rep": rep, "code": code, "q": q, "like": f"%{q}%" if q else None, "limit": limit}
+        _CUSTOMERS,
+        {"rep": rep, "code": code, "q": q, "like": f"%{q}%" if q else None, "limit": limit, "warehouses": warehouses},
     )
     result = []
     for r in rows:
-        if not principal.may_access(r.warehouse) and not sees_all_customers(principal):
-            continue
         available = int(r.credit_limit_minor) - int(r.open_value)
         result.append(
             {

@@ -52,6 +52,14 @@ async def approve_hold(db: AsyncSession, principal: Principal, number: str) -> d
     ensure_warehouse(principal, warehouse)
     if status is not OrderStatus.ON_HOLD:
         raise DomainError("order.not_on_hold", f"Order {number} is {status}, not on hold", order=number)
+    placed_by = await db.scalar(text("SELECT created_by FROM sales_orders WHERE id = :id"), {"id": order_id})
+    if placed_by == principal.user_id:  # separation of duties: whoever placed it cannot wave it through
+        raise DomainError(
+            "order.self_approval",
+            f"You placed order {number}; another supervisor must approve its credit hold.",
+            status=403,
+            order=number,
+        )
     await _set_status(db, order_id, status, OrderStatus.DRAFT, f"credit hold approved by {principal.username}")
     await resolve_subject(db, warehouse, f"order:{number}", by=principal.username, resolution="credit hold approved")
     await db.execute(

@@ -75,6 +75,28 @@ def _status(value: str) -> StockStatus:
         ) from None
 
 
+# Status changes that release stock held back for a reason: a decision, so a supervisor's (admins
+# too). Any other move, including putting stock into quarantine or damaged, is floor work.
+STATUS_CHANGE_ROLES: dict[tuple[StockStatus, StockStatus], frozenset[str]] = {
+    (StockStatus.QUARANTINED, StockStatus.AVAILABLE): frozenset({"supervisor", "admin"}),
+    (StockStatus.DAMAGED, StockStatus.AVAILABLE): frozenset({"supervisor", "admin"}),
+    (StockStatus.DAMAGED, StockStatus.QUARANTINED): frozenset({"supervisor", "admin"}),
+}
+
+
+def ensure_may_change_status(principal: Principal, from_status: StockStatus, to_status: StockStatus | None) -> None:
+    """403 unless the caller's role may move stock from ``from_status`` to ``to_status``."""
+    allowed = STATUS_CHANGE_ROLES.get((from_status, to_status or from_status))
+    if allowed is not None and not principal.roles & allowed:
+        raise DomainError(
+            "stock.release_needs_supervisor",
+            f"Releasing {from_status} stock to {to_status} needs a supervisor; ask one to move it.",
+            status=403,
+            from_status=str(from_status),
+            to_status=str(to_status),
+        )
+
+
 def _ledger(db: AsyncSession, warehouse: str, principal: Principal) -> StockLedger:
     return StockLedger(db, warehouse, principal.user_id, principal.device_id)
 
@@ -119,6 +141,7 @@ async def adjust_stock(db: AsyncSession, principal: Principal, warehouse: str, c
 
 async def move_stock(db: AsyncSession, principal: Principal, warehouse: str, cmd: MoveStock) -> dict[str, Any]:
     """Move stock between locations or statuses as a pair of movements."""
+    ensure_may_change_status(principal, _status(cmd.from_status), _status(cmd.to_status) if cmd.to_status else None)
     item = (await catalog.items_by_sku(db, [cmd.sku]))[cmd.sku]
     lot = catalog.require_lot(item, cmd.lot)
     source = await catalog.location(db, warehouse, cmd.from_location)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from tests.backends import wait_until
 from tests.browser.conftest import Floor, allocated_order, badge_log_in, device, screenshot, stocked_items, wedge
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.e2e
 
 async def _controlled(page: Page) -> None:
     """Wait until the service worker controls the page (the shell is then cached)."""
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    async def controlled() -> bool:
+        # polled with evaluate: wait_for_function evaluates its string with eval, which the CSP forbids
+        return bool(await page.evaluate("navigator.serviceWorker.controller !== null"))
+
+    await wait_until(controlled, timeout_s=30, what="the service worker to control the page")
 
 
 async def _pick(

@@ -14,7 +14,7 @@ interface TokenAnswer {
 
 interface DeviceRegistered {
   device: { id: string; name: string; last_mutation_id: number }
-  tokens: TokenAnswer
+  tokens: TokenAnswer | null // null when the server answered a replay: tokens are never stored
 }
 
 function defaultDeviceName(): string {
@@ -28,9 +28,10 @@ async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): P
   try {
     answer = await login(device?.id)
   } catch (error) {
-    // a device an administrator disabled (or a fresh database) cannot be used: register anew
+    // a device an administrator disabled (or a fresh database), or one enrolled to whoever used
+    // this install before, cannot be used: enrol anew for this user
     const code = (error as { code?: string }).code
-    if (device && code === 'auth.device_disabled') answer = await login(undefined)
+    if (device && (code === 'auth.device_disabled' || code === 'auth.device_not_yours')) answer = await login(undefined)
     else throw error
   }
   adopt(answer)
@@ -40,7 +41,7 @@ async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): P
       platform: navigator.userAgent.slice(0, 64),
     })
     await setDevice({ id: registered.device.id, name: registered.device.name }, registered.device.last_mutation_id)
-    adopt(registered.tokens)
+    adopt(registered.tokens ?? (await post<TokenAnswer>('/api/auth/device', { device_id: registered.device.id })))
   }
   void flush()
   return session.get()!.user
