@@ -35,6 +35,7 @@ class Settings:
     redis_namespace: str = "fs"
     pwa_dir: Path | None = None
     log_level: str = "INFO"  # the request log is one INFO line per request
+    db_pool_timeout_s: float = 30.0  # longest wait for a database connection before answering 503 server.busy
 
     @property
     def embedded_postgres(self) -> bool:
