@@ -31,7 +31,7 @@ class Handheld:
     """One device in one person's hands. ``queue_path`` keeps the offline queue across restarts."""
 
     def __init__(
-        self, base_url: str, *, queue_path: Path | None = None, timeout_s: float = 15.0, resend_for_s: float = 60.0
+        self, base_url: str, *, queue_path: Path | None = None, timeout_s: float = 60.0, resend_for_s: float = 60.0
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s)
