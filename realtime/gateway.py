@@ -28,7 +28,7 @@ from realtime.envelope import decode_message, encode_message
 from realtime.hub import Hub
 from realtime.keys import Keys
 from realtime.presence import Presence
-from realtime.tasks import cancel_and_wait
+from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from realtime.topics import TopicError, Viewer, parse_topic
 
 log = logging.getLogger("floorsync.gateway")
@@ -221,6 +221,7 @@ class Gateway:
         cfg = self.config
         next_presence = next_sessions = 0.0
         while True:
+            raise_if_cancelled()
             await asyncio.sleep(cfg.sweep_interval_s)
             now = time.monotonic()
             for conn, _ in list(self._connections.values()):

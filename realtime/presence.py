@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from realtime.keys import Keys
+from realtime.tasks import raise_if_cancelled
 from realtime.topics import Viewer
 
 log = logging.getLogger("floorsync.presence")
@@ -79,12 +80,17 @@ class Presence:
         """Report presence changes published by any instance (run as a task)."""
         delay = 0.1
         while True:
+            raise_if_cancelled()
             try:
                 async with self.redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.keys.presence_channel)
                     delay = 0.1
-                    async for message in pubsub.listen():
-                        if message["type"] == "message":
+                    while True:
+                        # a bounded wait, not listen(): a cancellation redis-py swallowed still ends
+                        # the listener within a second
+                        raise_if_cancelled()
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if message is not None and message["type"] == "message":
                             self._mark(message["data"].decode())
             except (RedisError, OSError) as exc:
                 log.info("presence listener: Redis unavailable (%s)", exc)

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from realtime.connection import Item
 from realtime.keys import Keys, entry_id
 from realtime.streams import Entry, parse_entries, stream_info
+from realtime.tasks import raise_if_cancelled
 
 log = logging.getLogger("floorsync.gateway")
 
@@ -50,6 +51,7 @@ class StreamReader:
         delay = 0.05
         last_fanout = 0.0
         while True:
+            raise_if_cancelled()  # a block lasts block_ms: a lost cancellation ends the reader that soon
             try:
                 # under load, wait a little between fanouts so each carries more events: waking every
                 # socket costs the same for one event as for fifty

@@ -26,6 +26,7 @@ from realtime.clients import engine_for, redis_client
 from realtime.keys import Keys
 from realtime.publisher import WarehousePublisher
 from realtime.retention import KEEP_EVENTS, KEEP_SECONDS, trim_stream
+from realtime.tasks import cancel_and_wait, raise_if_cancelled
 
 log = logging.getLogger("floorsync.relay")
 
@@ -79,11 +80,8 @@ class Relay:
     async def stop(self) -> None:
         """Stop publishing and release the locks (by closing their connection)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for task in list(self._background):
-            task.cancel()
+            await cancel_and_wait([self._task])
+        await cancel_and_wait(self._background)
 
     def wake(self, warehouses: Iterable[str]) -> None:
         """Outbox rows were committed: publish now here, or tell the owning instance."""
@@ -110,6 +108,7 @@ class Relay:
     async def _lead(self) -> None:
         delay = 0.1
         while True:
+            raise_if_cancelled()
             try:
                 async with self.engine.connect() as conn:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -140,6 +139,7 @@ class Relay:
 
     async def _elect_loop(self, conn: AsyncConnection) -> None:
         while True:
+            raise_if_cancelled()
             warehouses = (await conn.execute(text("SELECT code FROM warehouses ORDER BY code"))).scalars()
             for warehouse in warehouses:
                 if warehouse in self._workers:
@@ -172,12 +172,7 @@ class Relay:
         self._workers[warehouse] = asyncio.create_task(self._work(publisher, wake), name=f"relay-{warehouse}")
 
     async def _drop_all(self) -> None:
-        tasks = list(self._workers.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._workers.values())
         self._workers.clear()
         self._wakes.clear()
         metrics.RELAY_OWNED.set(0)
@@ -187,6 +182,7 @@ class Relay:
         delay = 0.05
         next_check = next_trim = 0.0
         while True:
+            raise_if_cancelled()
             woken = True
             if not wake.is_set():
                 try:

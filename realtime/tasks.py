@@ -30,6 +30,20 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]], *, timeout_s: floa
     return names
 
 
+def raise_if_cancelled() -> None:
+    """End the current task if it was asked to, even when a library call swallowed the cancellation.
+
+    Python 3.11's ``asyncio.wait_for`` returns the inner result and drops a cancellation that lands
+    just as the inner call finishes; redis-py sends every command through it (and the relay waits on
+    it). The task still counts the request in ``cancelling()``, so a background loop that calls this
+    at the top of each pass ends within one pass of being cancelled instead of running forever (and
+    holding up ``asyncio.Runner.close`` at shutdown).
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Task[T] | None:
     """Run ``coro`` now, up to its first suspension: None if it finished without one, else a task that
     runs the rest. What it raises before suspending is raised here.

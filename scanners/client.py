@@ -3,7 +3,9 @@ its live feed, and queues numbered mutations while offline, replaying them in or
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,23 @@ class HandheldError(RuntimeError):
     """The server answered with a problem."""
 
 
+# The connection broke before an answer came: a kept-alive connection that the server closed just
+# as this request went out (it checks idle connections on a timer, the client cannot see it coming),
+# or a server restarting. Browsers send such a request again; so does the handheld, with the same
+# Idempotency-Key (mutations also carry their ids), so a request the server did run is not run twice.
+RESENDABLE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.ConnectError)
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class Handheld:
     """One device in one person's hands. ``queue_path`` keeps the offline queue across restarts."""
 
-    def __init__(self, base_url: str, *, queue_path: Path | None = None, timeout_s: float = 15.0) -> None:
+    def __init__(
+        self, base_url: str, *, queue_path: Path | None = None, timeout_s: float = 60.0, resend_for_s: float = 60.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s)
+        self.resend_for_s = resend_for_s  # how long a request is sent again while the server is unreachable or busy
         self.queue_path = queue_path
         self.tokens: dict[str, Any] = {}
         self.device_id: str | None = None
@@ -118,10 +131,31 @@ class Handheld:
 
     async def _call(self, method: str, path: str, *, json: Any = None, auth: bool = True) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens['access_token']}"} if auth else {}
-        response = await self.http.request(method, path, json=json, headers=headers)
+        if auth and method in MUTATING:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        response = await self._send(method, path, json=json, headers=headers)
         if response.status_code >= 400:
             raise HandheldError(f"{method} {path}: {response.status_code} {response.text[:500]}")
         return response.json() if response.content else None
+
+    async def _send(self, method: str, path: str, *, json: Any, headers: dict[str, str]) -> httpx.Response:
+        """Send until answered: again after a broken connection or a 503 (waiting what Retry-After says),
+        for at most ``resend_for_s``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.resend_for_s
+        pause = 0.05
+        while True:
+            try:
+                response = await self.http.request(method, path, json=json, headers=headers)
+            except RESENDABLE:
+                if loop.time() + pause > deadline:
+                    raise
+            else:
+                if response.status_code != 503 or loop.time() + pause > deadline:
+                    return response
+                pause = max(pause, _retry_after(response))
+            await asyncio.sleep(pause)  # back-off before sending again, as a device on a bad network does
+            pause = min(pause * 2, 2.0)
 
     def _load_queue(self) -> None:
         if self.queue_path is not None and self.queue_path.exists():
@@ -134,3 +168,11 @@ class Handheld:
         if self.queue_path is not None:
             state = {"device_id": self.device_id, "next_mutation_id": self.next_mutation_id, "queue": self.queue}
             self.queue_path.write_text(json.dumps(state))
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds the server asked to wait (``Retry-After`` in seconds), at most 5."""
+    try:
+        return min(5.0, max(0.0, float(response.headers.get("retry-after", "0"))))
+    except ValueError:
+        return 0.0

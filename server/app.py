@@ -80,7 +80,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url or "")
+        engine = make_engine(settings.database_url or "", pool_timeout_s=settings.db_pool_timeout_s)
         sessionmaker = make_sessionmaker(engine)
         redis = aioredis.from_url(settings.redis_url or "", health_check_interval=10)
         app.state.settings = settings

@@ -18,9 +18,15 @@ from sqlalchemy.engine import make_url
 from server.embedded import DataDirInUse, embedded_backends
 from server.settings import Settings, SettingsError, dev_secret
 
+# After SIGTERM, requests and sockets still open get this long to finish before they are cancelled
+# (a request waiting for a database connection could otherwise hold the exit for 30 s).
+GRACEFUL_SHUTDOWN_S = 3
+
 
 def _progress(message: str) -> None:
-    print(f"floorsync: {message}", file=sys.stderr, flush=True)
+    # the terminal may be gone (SIGHUP): a failed progress line must not stop the backends' shutdown
+    with contextlib.suppress(OSError):
+        print(f"floorsync: {message}", file=sys.stderr, flush=True)
 
 
 def _safe(url: str) -> str:
@@ -122,6 +128,7 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         ws_per_message_deflate=False,
         # the app resolves X-Forwarded-For itself, from FLOORSYNC_TRUSTED_PROXIES only
         proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM; the caller then stops the backends
 
@@ -171,11 +178,18 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _hang_up(signum: int, frame: object) -> None:
+    # the terminal closed: stop exactly as on SIGTERM (whoever handles SIGTERM at the moment, uvicorn
+    # while serving, else _interrupt), never die on the spot and leave the backends running
+    signal.raise_signal(signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``floorsync`` command."""
     args = build_parser().parse_args(argv)
     # SIGTERM before uvicorn takes over (during start-up) still unwinds and stops the backends.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _hang_up)
     try:
         settings = Settings.from_env()
         logging.basicConfig(level=settings.log_level, format="%(message)s")

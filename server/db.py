@@ -48,12 +48,14 @@ def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         raise DatabaseUnavailable(f"PostgreSQL is unreachable: {type(exc).__name__}: {exc}") from exc
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An asyncpg engine; connections are opened lazily on first use."""
+def make_engine(url: str, *, pool_size: int = 10, pool_timeout_s: float = 30.0) -> AsyncEngine:
+    """An asyncpg engine; connections are opened lazily on first use. A request that waits
+    ``pool_timeout_s`` for a connection is answered 503 (server busy), not left waiting."""
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout_s,
         # no pre-ping round trip per checkout: a connection found dead (database restarted) is
         # invalidated with the whole pool, and the command runs again on a fresh one (``is_retryable``)
         pool_pre_ping=False,

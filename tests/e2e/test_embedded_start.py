@@ -50,7 +50,7 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
     port = free_port()
     server = floorsync("demo", env=_env(data_dir, port), cwd=REPO)
     try:
-        await wait_until(lambda: _ready(port), timeout_s=120, what="floorsync demo to be ready")
+        await wait_until(lambda: _ready(port), what="floorsync demo to be ready")
         assert _backend_processes(data_dir), "embedded PostgreSQL and Redis run under the data dir"
 
         second = floorsync("serve", env=_env(data_dir, free_port()), cwd=REPO)
@@ -64,19 +64,19 @@ async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_p
         output = server.finish()
     assert server.returncode == 0, output.decode()[-2000:]
     assert b"embedded PostgreSQL" in output and b"embedded Redis" in output
-    await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphaned backends")
+    await wait_until(lambda: not _backend_processes(data_dir), what="no orphaned backends")
 
     # warm start: the data kept across the restart (a plain serve seeds nothing)
     port = free_port()
     server = floorsync("serve", env=_env(data_dir, port), cwd=REPO)
     try:
-        await wait_until(lambda: _ready(port), timeout_s=120, what="warm restart")
+        await wait_until(lambda: _ready(port), what="warm restart")
         assert await _admin_logs_in(port)
     finally:
         server.send_signal(signal.SIGINT)
         output = server.finish()
     assert server.returncode == 0, output.decode()[-2000:]
-    await wait_until(lambda: not _backend_processes(data_dir), timeout_s=30, what="no orphans after Ctrl-C")
+    await wait_until(lambda: not _backend_processes(data_dir), what="no orphans after Ctrl-C")
 
 
 @pytest.mark.e2e

@@ -38,7 +38,7 @@ async def test_a_client_on_b_receives_events_committed_on_a_in_order(seeded: Set
             a = stack.enter_context(instance(settings, tmp_path / "a"))
             b = stack.enter_context(instance(settings, tmp_path / "b"))
             for url in (a, b):
-                await wait_until(lambda u=url: answers_ready(u), timeout_s=60, what=f"{url} ready")  # type: ignore[misc]
+                await wait_until(lambda u=url: answers_ready(u), what=f"{url} ready")  # type: ignore[misc]
             async with handheld(a, "super1", device="desk-a") as writer, handheld(b, "super1") as reader:
                 feed = await reader.connect()
                 await feed.subscribe("board:WH1", position=await reader.position("WH1"))
@@ -47,7 +47,7 @@ async def test_a_client_on_b_receives_events_committed_on_a_in_order(seeded: Set
                 for code in codes:
                     await writer.mutate("location.create", {"warehouse": "WH1", "code": code, "zone": "Z",
                                                             "kind": "storage"})
-                await feed.wait_for(lambda f: len(f.topics["board:WH1"].events) == 40, timeout_s=30)
+                await feed.wait_for(lambda f: len(f.topics["board:WH1"].events) == 40)
                 events = feed.topics["board:WH1"].events
                 assert [e["entity_id"] for e in events] == codes
                 seqs = [e["seq"] for e in events]

@@ -70,7 +70,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_duplicates_no_seq(seed
 
             survivor = relay(settings)
             try:
-                await wait_until(lambda: _all_published(db), timeout_s=30, what="every event published")
+                await wait_until(lambda: _all_published(db), what="every event published")
             finally:
                 stop(survivor)
                 assert survivor.stdout is not None

@@ -16,7 +16,7 @@ from tests.backends import free_port, wait_until
 from tests.conftest import app_with
 from tests.fresh import fresh_settings
 from tests.live import handheld, serve
-from tests.processes import stop
+from tests.processes import answers_ready, stop
 
 
 def redis_on(port: int, folder: str) -> subprocess.Popen[bytes]:
@@ -50,7 +50,7 @@ async def _scenario(settings: Settings, stop_redis: Any, start_redis: Any) -> No
     restarted: list[subprocess.Popen[bytes]] = []
     try:
         async with serve(app_with(settings)) as url, handheld(url, "super1", device="desk") as boss:
-            await wait_until(lambda: _pong(url), what="Redis up")
+            await wait_until(lambda: answers_ready(url), what="Redis up")
             watching, leaving = await boss.connect(), await boss.connect()
             start = await boss.position("WH1")
             await watching.subscribe("board:WH1", position=start)
@@ -70,10 +70,10 @@ async def _scenario(settings: Settings, stop_redis: Any, start_redis: Any) -> No
             assert not boss.queue and all(r["outcome"] == "applied" for r in boss.results.values())
             restarted.append(start_redis())  # back, and empty
 
-            await watching.wait_for(lambda f: len(f.topics["board:WH1"].events) == 50, timeout_s=30)
+            await watching.wait_for(lambda f: len(f.topics["board:WH1"].events) == 50)
             back = await boss.connect()
             await back.subscribe("board:WH1", position=position)
-            await back.wait_for(lambda f: len(f.topics["board:WH1"].events) == 30, timeout_s=30)
+            await back.wait_for(lambda f: len(f.topics["board:WH1"].events) == 30)
 
             wanted = [f"RD-A-{n}" for n in range(20)] + [f"RD-B-{n}" for n in range(30)]
             got = [e["entity_id"] for e in watching.topics["board:WH1"].events]
@@ -91,9 +91,3 @@ async def _scenario(settings: Settings, stop_redis: Any, start_redis: Any) -> No
             stop(process)
         await engine.dispose()
 
-
-async def _pong(url: str) -> bool:
-    import httpx
-
-    async with httpx.AsyncClient() as http:
-        return (await http.get(f"{url}/readyz")).status_code == 200
