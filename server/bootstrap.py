@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import any_, literal, select, text
 
 from server.db import make_engine, make_sessionmaker
 from server.models.people import User
@@ -63,7 +63,7 @@ async def ensure_admin(settings: Settings, admin: BootstrapAdmin) -> bool:
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
             await db.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), dict(zip("ab", BOOTSTRAP_LOCK, strict=True)))
-            if await db.scalar(select(User.id).where(User.roles.contains(["admin"])).limit(1)) is not None:
+            if await db.scalar(select(User.id).where(literal("admin") == any_(User.roles)).limit(1)) is not None:
                 return False
             await create_user(
                 db,
