@@ -125,6 +125,8 @@ async def test_events_reach_sockets_on_both_workers_and_one_relay_writes_per_war
             for holding in holders.values():
                 assert len(holding) == 1, "exactly one relay per warehouse"
                 assert holding[0] in ports, "and it runs in one of the workers"
+        except Exception as exc:
+            raise AssertionError(f"{exc!r}; the server printed: {server.output().decode()[-4000:]}") from exc
         finally:
             server.send_signal(signal.SIGTERM)
             output = server.finish()
