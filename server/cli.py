@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from server.cli_env import epilog
 from server.embedded import DataDirInUse, embedded_backends
 from server.handoff import published, running_backends
+from server.serving import WorkerFailed
 from server.settings import Settings, SettingsError, dev_secret
 
 # the embedded PostgreSQL package logs every initdb/pg_ctl run in full (about 60 lines)
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, DataDirInUse) as exc:
         _progress(f"error: {exc}")
         return 2
-    except CommandFailed as exc:
+    except (CommandFailed, WorkerFailed) as exc:
         _progress(f"error: {exc}")
         return 1
     except KeyboardInterrupt:

@@ -13,17 +13,22 @@ import errno
 import logging
 import os
 import socket
-from typing import Any
-
-from litestar import Litestar
+from typing import TYPE_CHECKING, Any
 
 from server.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 # The supervisor pings each worker from a thread; on a busy machine uvicorn's 5 s default can
 # mistake a slow answer for a hung worker and kill it.
 WORKER_HEALTHCHECK_S = 30
 # What a worker needs from the parent to rebuild the same settings (the rest is the environment it inherits).
 RESOLVED_VARIABLES = ("FLOORSYNC_DATABASE_URL", "FLOORSYNC_REDIS_URL", "FLOORSYNC_SECRET_KEY")
+
+
+class WorkerFailed(RuntimeError):
+    """A worker could not start serving (its own log lines above say why)."""
 
 
 def default_workers(settings: Settings) -> int:
@@ -84,14 +89,21 @@ def worker_app() -> Litestar:
 def run(settings: Settings, sock: socket.socket, *, workers: int) -> None:
     """Serve until SIGINT/SIGTERM; with ``workers`` > 1, stop every worker before returning."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     if workers <= 1:
         from server.app import create_app
 
-        uvicorn.Server(_config(create_app(settings), workers=1)).run(sockets=[sock])
+        server = uvicorn.Server(_config(create_app(settings), workers=1))
+        server.run(sockets=[sock])
+        if not server.started:
+            raise WorkerFailed("the server did not start; see the lines above")
         return
     # spawned workers rebuild their settings from the environment: hand them the concrete backends
     concrete = (settings.database_url, settings.redis_url, settings.secret_key)
     os.environ.update({name: value or "" for name, value in zip(RESOLVED_VARIABLES, concrete, strict=True)})
-    Multiprocess(_config("server.serving:worker_app", workers=workers), sockets=[sock]).run()
+    supervisor = Multiprocess(_config("server.serving:worker_app", workers=workers), sockets=[sock])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise WorkerFailed("a worker did not start, so none serve; see the lines above")
