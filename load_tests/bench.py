@@ -17,6 +17,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from load_tests import harness
+
 
 def scenarios() -> list[str]:
     folder = Path(__file__).parent
@@ -34,11 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         modules[name] = module
         scenario = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
         scenario.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+        scenario.add_argument(
+            "--workers", type=int, default=1, help="worker processes per server (floorsync serve --workers)"
+        )
         module.add_arguments(scenario)
     args = parser.parse_args(argv)
+    harness.WORKERS = args.workers
     result = modules[args.scenario].run(args)
     if inspect.iscoroutine(result):
         result = asyncio.run(result)
+    if isinstance(result, dict):
+        result["workers_per_server"] = args.workers
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

@@ -22,7 +22,7 @@ import msgspec
 import psutil
 from sqlalchemy.engine import make_url
 
-from load_tests.harness import Backends, backends, login_headers, servers
+from load_tests.harness import Backends, backends, login_headers, server_processes, servers
 from load_tests.profiling import Profile
 from load_tests.raw_http import RawHttp
 
@@ -150,7 +150,7 @@ def _postgres() -> list[psutil.Process]:
 def _measured(srv_pids: list[int], phase: Any, *, profile: bool = False) -> dict[str, Any]:
     """Run a phase, adding the CPU the server processes, PostgreSQL and this client spent per allocated line."""
     groups = {
-        "server": lambda: [psutil.Process(pid) for pid in srv_pids],
+        "server": lambda: [process for pid in srv_pids for process in server_processes(pid)],
         "postgres": _postgres,
         "client": lambda: [psutil.Process()],
     }

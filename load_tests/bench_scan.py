@@ -21,8 +21,6 @@ import asyncio
 import math
 from typing import Any
 
-import psutil
-
 from load_tests import pgbench_ceiling, pick_floor
 from load_tests.harness import Backends, Server, backends, is_shared, servers
 from load_tests.open_loop import Picker, run_phase
@@ -71,7 +69,7 @@ async def _measure(found: Backends, started: list[Server], args: argparse.Namesp
     ]
     for picker in pickers:
         await picker.claim()
-    processes = [psutil.Process(s.process.pid) for s in started]
+    processes = [process for s in started for process in s.processes]
     phases = []
     rates = _rates(args.rates)
     for n, rate in enumerate(rates):

@@ -58,6 +58,9 @@ def _psql(admin_url: str, sql: str) -> None:
     asyncio.run(run())
 
 
+# worker processes of each server started (``bench --workers``)
+WORKERS = 1
+
 # While ``bench all`` runs every scenario on one dataset, scenarios get its backends and servers
 # instead of starting their own.
 _SHARED: dict[str, object] = {}
@@ -116,8 +119,25 @@ class Server:
     url: str
 
     @property
+    def processes(self) -> list[psutil.Process]:
+        """The server and its worker processes (``--workers``)."""
+        return server_processes(self.process.pid)
+
+    @property
     def rss_mb(self) -> float:
-        return psutil.Process(self.process.pid).memory_info().rss / 2**20
+        """Resident memory of the server and its worker processes."""
+        return sum(process.memory_info().rss for process in self.processes) / 2**20
+
+
+def server_processes(pid: int) -> list[psutil.Process]:
+    """A ``floorsync`` process and the workers it spawned (not its resource tracker)."""
+    parent = psutil.Process(pid)
+    workers = []
+    for child in parent.children():
+        with contextlib.suppress(psutil.Error):
+            if "spawn_main" in " ".join(child.cmdline()):
+                workers.append(child)
+    return [parent, *workers]
 
 
 @contextlib.contextmanager
@@ -139,6 +159,7 @@ def server(
         FLOORSYNC_SECRET_KEY="bench-" + "k" * 48,
         FLOORSYNC_PORT=str(port),
         FLOORSYNC_LOG_LEVEL="warning",
+        FLOORSYNC_WORKERS=str(WORKERS),
         **(env or {}),
     )
     with tempfile.TemporaryFile() as log:

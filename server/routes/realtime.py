@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import uuid
 from typing import Any
@@ -154,7 +155,9 @@ class _Socket:
 async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """The live feed: see realtime/PROTOCOL.md for its messages and close codes."""
     viewer = await _redeem(socket)
-    await socket.accept()
+    # which worker process holds the socket: with several workers behind one port, tests and
+    # operators can tell them apart
+    await socket.accept(headers={"X-Floorsync-Worker": str(os.getpid())})
     if viewer is None:
         await socket.close(CLOSE_UNAUTHORIZED, "no valid ticket: get one from POST /api/realtime/tickets")
         return
