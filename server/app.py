@@ -20,6 +20,8 @@ from server.auth.routes import AuthController
 from server.auth.service import AuthContext
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
+from server.imports.history import HistoryController
+from server.imports.routes import ImportController
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
 from server.routes.board import BoardController
@@ -117,6 +119,8 @@ def create_app(settings: Settings) -> Litestar:
             LedgerController,
             BoardController,
             DeviceSyncController,
+            ImportController,
+            HistoryController,
             RealtimeController,
             realtime_socket,
             *PWA_HANDLERS,

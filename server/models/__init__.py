@@ -14,6 +14,7 @@ from server.models.execution import (
     Wave,
     WaveOrder,
 )
+from server.models.imports import CustomerWarehouse, ImportRun, MasterDataChange, Supplier
 from server.models.inventory import Lot, StockBalance, StockMovement, WarehouseItem
 from server.models.ledger import Account, ItemValuation, JournalEntry, JournalLine
 from server.models.masterdata import (
@@ -43,10 +44,12 @@ __all__ = [
     "CountResult",
     "Customer",
     "CustomerPrice",
+    "CustomerWarehouse",
     "Device",
     "DeviceMutation",
     "ExceptionRow",
     "IdempotencyKey",
+    "ImportRun",
     "Item",
     "ItemUom",
     "ItemValuation",
@@ -55,6 +58,7 @@ __all__ = [
     "Location",
     "LoginFailure",
     "Lot",
+    "MasterDataChange",
     "Membership",
     "OutboxEvent",
     "PriceList",
@@ -71,6 +75,7 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "StreamState",
+    "Supplier",
     "TaskRow",
     "User",
     "Warehouse",
