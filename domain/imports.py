@@ -114,7 +114,7 @@ def parse_list(raw: object) -> tuple[str, ...]:
 
 def parse_currency(raw: object) -> str:
     """An ISO 4217 code: three capital letters."""
-    value = _text(raw, max_len=3)
+    value = _text(raw, max_len=MAX_TEXT)
     if len(value) != 3 or not value.isalpha() or not value.isupper():
         raise FieldError("import.currency_invalid", f"expected a currency like EUR, got {value!r}")
     return value

@@ -143,35 +143,51 @@ class ImportController(Controller):
             )
         return Response(_report(outcome), status_code=200)
 
+    @get("/", operation_id="listImportRuns")
+    async def runs(self, request: Request[Any, Any, Any], limit: FromQuery[int] = 20) -> list[ImportRunView]:
+        """Recent imports, newest first, running ones included with their progress.
+
+        Problems: ``import.limit_invalid`` (422)."""
+        if not 1 <= limit <= 200:
+            raise DomainError("import.limit_invalid", "limit is 1 to 200", status=422)
+        return [_run_view(r) for r in await _fetch(request, "SELECT * FROM import_runs ORDER BY started_at DESC LIMIT $1", limit)]
+
     @get("/{run_id:uuid}", operation_id="getImportRun")
     async def run(self, request: Request[Any, Any, Any], run_id: FromPath[uuid.UUID]) -> ImportRunView:
         """An import's progress (``rows_read`` grows while the file streams in) and its outcome.
 
         Problems: ``import.not_found`` (404)."""
-        async with request.app.state.engine.connect() as sa_conn:
-            conn: Any = (await sa_conn.get_raw_connection()).driver_connection
-            row = await conn.fetchrow("SELECT * FROM import_runs WHERE id = $1", run_id)
-        if row is None:
+        found = await _fetch(request, "SELECT * FROM import_runs WHERE id = $1", run_id)
+        if not found:
             raise DomainError("import.not_found", f"No import {run_id}", status=404)
-        return ImportRunView(
-            id=str(row["id"]),
-            kind=row["kind"],
-            status=row["status"],
-            dry_run=row["dry_run"],
-            rows_read=row["rows_read"],
-            rows_applied=row["rows_applied"],
-            created=row["created"],
-            updated=row["updated"],
-            unchanged=row["unchanged"],
-            errors_total=row["errors_total"],
-            errors=msgspec.convert(
-                msgspec.json.decode(row["errors"]) if isinstance(row["errors"], str | bytes) else row["errors"],
-                list[ImportRowError],
-            ),
-            started_by=row["started_by"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-        )
+        return _run_view(found[0])
+
+
+async def _fetch(request: Request[Any, Any, Any], sql: str, *args: Any) -> list[Any]:
+    # imports live outside the request transaction (server/transactions.py STREAMED): read directly
+    async with request.app.state.engine.connect() as sa_conn:
+        conn: Any = (await sa_conn.get_raw_connection()).driver_connection
+        return list(await conn.fetch(sql, *args))
+
+
+def _run_view(row: Any) -> ImportRunView:
+    errors = row["errors"]
+    return ImportRunView(
+        id=str(row["id"]),
+        kind=row["kind"],
+        status=row["status"],
+        dry_run=row["dry_run"],
+        rows_read=row["rows_read"],
+        rows_applied=row["rows_applied"],
+        created=row["created"],
+        updated=row["updated"],
+        unchanged=row["unchanged"],
+        errors_total=row["errors_total"],
+        errors=msgspec.convert(msgspec.json.decode(errors) if isinstance(errors, str | bytes) else errors, list[ImportRowError]),
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+    )
 
 
 def _encoded(outcome: Outcome) -> bytes:
