@@ -218,7 +218,8 @@ async def apply_customers(conn: asyncpg.Connection, ctx: Context) -> None:
         "SELECT customer_id, array_agg(warehouse::text ORDER BY warehouse) AS w FROM customer_warehouses GROUP BY 1"
     )
     await conn.execute(
-        "CREATE TEMP TABLE import_served ON COMMIT DROP AS SELECT c.id, c.code, now.w AS before, s.warehouses_served"
+        "CREATE TEMP TABLE import_served ON COMMIT DROP AS SELECT c.id, c.code, coalesce(now.w, '{}') AS before,"
+        " s.warehouses_served"
         f" AS after FROM {STAGE} s JOIN customers c ON c.code = s.code LEFT JOIN ({served}) now ON now.customer_id = c.id"
         " WHERE coalesce(now.w, '{}') IS DISTINCT FROM s.warehouses_served"
     )
