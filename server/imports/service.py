@@ -83,7 +83,7 @@ class _Progress:
             o.dry_run,
             user,
         )
-        self.last = time.monotonic()
+        self.last = 0.0  # the first batch shows at once
 
     async def tick(self, *, force: bool = False) -> None:
         if force or time.monotonic() - self.last >= PROGRESS_EVERY_S:
@@ -137,6 +137,8 @@ async def _load(
         valid += len(records)
         await copy_rows(conn, names, records)
         await progress.tick()
+    # the checks and upserts look rows up by key (other rows of the file, the table's rows)
+    await conn.execute(f"CREATE INDEX ON {STAGE} ({', '.join(spec.key)})")
     await conn.execute(f"ANALYZE {STAGE}")
     return valid
 

@@ -123,9 +123,8 @@ async def record_set_change(
 async def counts(conn: asyncpg.Connection) -> tuple[int, int]:
     """(created, updated) records: a record created here counts once, however many changes it had."""
     row = await conn.fetchrow(
-        f"SELECT count(DISTINCT entity_key) FILTER (WHERE action = 'created'),"
-        f" count(DISTINCT entity_key) FILTER (WHERE action <> 'created' AND entity_key NOT IN"
-        f" (SELECT entity_key FROM {CHANGES} WHERE action = 'created')) FROM {CHANGES}"
+        "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM"
+        f" (SELECT bool_or(action = 'created') AS created FROM {CHANGES} GROUP BY entity_key) k"
     )
     assert row is not None
     return int(row[0]), int(row[1])
