@@ -1,4 +1,4 @@
-"""``floorsync``: serve, migrate, demo (seed then serve), createuser."""
+"""``floorsync``: serve, migrate, demo (seed then serve), createuser, import."""
 
 from __future__ import annotations
 
@@ -142,6 +142,16 @@ def _createuser(settings: Settings, args: argparse.Namespace) -> None:
     _progress(f"created user {args.username} with roles {', '.join(args.role)}")
 
 
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.imports.cli import import_file
+
+    if settings.env == "dev":
+        asyncio.run(_migrate(settings))
+    return asyncio.run(import_file(settings, args.kind, Path(args.file), dry_run=args.dry_run, user=args.user))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="floorsync", description="Floorsync warehouse and field-sales server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password")
     user.add_argument("--badge")
     user.add_argument("--pin")
+    imp = sub.add_parser("import", help="import a master-data or opening-stock file (docs/imports.md)")
+    imp.add_argument("kind", help="warehouses, suppliers, items, locations, customers, prices, customer_prices, "
+                     "users, badges, opening_stock")
+    imp.add_argument("file", help="a .csv or .json file")
+    imp.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    imp.add_argument("--user", default="cli", help="who the history names as the author")
     return parser
 
 
@@ -181,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                 _serve(resolved, seed=args.command == "demo")
             elif args.command == "createuser":
                 _createuser(resolved, args)
+            elif args.command == "import":
+                return _import(resolved, args)
     except (SettingsError, DataDirInUse) as exc:
         _progress(f"error: {exc}")
         return 2
