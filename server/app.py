@@ -20,6 +20,8 @@ from server.auth.service import AuthContext
 from server.client_address import ClientAddressMiddleware, trusted_networks
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
+from server.imports.history import HistoryController
+from server.imports.routes import ImportController
 from server.limits import InputLimitsMiddleware
 from server.observability import RequestLogMiddleware
 from server.openapi import document_contract, openapi_config
@@ -126,6 +128,8 @@ def create_app(settings: Settings) -> Litestar:
             LedgerController,
             BoardController,
             DeviceSyncController,
+            ImportController,
+            HistoryController,
             RealtimeController,
             realtime_socket,
             *PWA_HANDLERS,

@@ -1,4 +1,4 @@
-"""``floorsync``: serve, migrate, demo (seed then serve), createuser."""
+"""``floorsync``: serve, migrate, demo (seed then serve), createuser, import."""
 
 from __future__ import annotations
 
@@ -198,6 +198,19 @@ def _createuser(settings: Settings, args: argparse.Namespace) -> None:
     _progress(f"created user {args.username} with roles {', '.join(args.role)}")
 
 
+def _import_command(settings: Settings, args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from server.imports.cli import import_file
+
+    with shared_backends(settings) as resolved:
+        if resolved.env == "dev":
+            asyncio.run(_migrate(resolved))
+        code = asyncio.run(import_file(resolved, args.kind, Path(args.file), dry_run=args.dry_run, user=args.user))
+    if code:
+        raise CommandFailed(f"nothing was imported from {args.file} (the report above says why)")
+
+
 def _migrate_command(settings: Settings, args: argparse.Namespace) -> None:
     with backends(settings) as resolved:
         _progress("applying migrations ...")
@@ -248,6 +261,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "demo": _serve_command,
     "migrate": _migrate_command,
     "createuser": _createuser,
+    "import": _import_command,
 }
 
 
@@ -284,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password", help="8+ characters (asked for on a terminal when neither it nor --badge is given)")
     user.add_argument("--badge", help="badge code for handheld login (needs --pin)")
     user.add_argument("--pin", help="4+ digits, with --badge")
+    imp = command("import", "import a master-data or opening-stock file, all or nothing (docs/imports.md)")
+    imp.add_argument("kind", help="warehouses, suppliers, items, locations, customers, prices, customer_prices, "
+                     "users, badges, opening_stock")
+    imp.add_argument("file", help="a .csv or .json file")
+    imp.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    imp.add_argument("--user", default="cli", help="who the history names as the author")
     return parser
 
 

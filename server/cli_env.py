@@ -39,6 +39,7 @@ READS: dict[str, tuple[str, ...]] = {
     "demo": _SERVING,
     "migrate": (*_BACKENDS, "FLOORSYNC_LOG_LEVEL"),
     "createuser": _BACKENDS,
+    "import": _BACKENDS,
 }
 
 

@@ -14,6 +14,7 @@ from server.models.execution import (
     Wave,
     WaveOrder,
 )
+from server.models.imports import CustomerWarehouse, ImportRun, MasterDataChange, Supplier
 from server.models.inventory import Lot, StockBalance, StockMovement, WarehouseItem
 from server.models.ledger import Account, ItemValuation, JournalEntry, JournalLine
 from server.models.masterdata import (
@@ -52,11 +53,13 @@ __all__ = [
     "CountResult",
     "Customer",
     "CustomerPrice",
+    "CustomerWarehouse",
     "Device",
     "DeviceMutation",
     "DeviceQueue",
     "ExceptionRow",
     "IdempotencyKey",
+    "ImportRun",
     "Item",
     "ItemUom",
     "ItemValuation",
@@ -66,6 +69,7 @@ __all__ = [
     "LoginCounter",
     "LoginFailure",
     "Lot",
+    "MasterDataChange",
     "Membership",
     "OutboxEvent",
     "PriceList",
@@ -82,6 +86,7 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "StreamState",
+    "Supplier",
     "TaskRow",
     "User",
     "Warehouse",

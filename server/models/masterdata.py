@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ARRAY, BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, created_at
@@ -82,6 +82,8 @@ class PriceListPrice(Base):
     price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    valid_from: Mapped[date | None] = mapped_column(Date)  # open-ended when null
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
 
 class Customer(Base):
@@ -110,3 +112,5 @@ class CustomerPrice(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    valid_from: Mapped[date | None] = mapped_column(Date)  # open-ended when null
+    valid_to: Mapped[date | None] = mapped_column(Date)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from domain.errors import DomainError
 from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.services.books import entries_for, reverse_entry, trial_balance
+from server.services.journal_export import FORMATS, period
 
 
 class ReverseEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,6 +36,39 @@ class LedgerController(Controller):
         if warehouse is not None:
             ensure_warehouse(principal, warehouse)
         return await trial_balance(db, warehouse=warehouse)
+
+    @get("/journal", operation_id="exportJournal")
+    async def journal(
+        self,
+        db: Db,
+        principal: Caller,
+        start: Annotated[date, QueryParameter(name="from")],
+        end: Annotated[date, QueryParameter(name="to")],
+        warehouse: FromQuery[str | None] = None,
+        format: FromQuery[str] = "json",  # noqa: A002 - the query parameter's name
+    ) -> Stream:
+        """Journal entries posted from ``from`` to ``to`` (dates, both inclusive, UTC) for the accounting
+        system, each with its source document (``source.kind``/``source.id``: receipt, shipment, invoice,
+        count, adjustment, opening, reversal) and its lines (account, debit, credit, currency, SKU).
+        ``format=json``: an array of entries; ``format=csv``: one row per line, the entry repeated.
+        Streamed: a year of entries never sits in memory.
+
+        Problems: ``ledger.period_invalid``, ``ledger.format_unknown``, ``ledger.warehouse_required``
+        (422), ``auth.wrong_warehouse`` (403)."""
+        if format not in FORMATS:
+            raise DomainError("ledger.format_unknown", "format is json or csv", status=422)
+        if warehouse is None and "admin" not in principal.roles:
+            raise DomainError("ledger.warehouse_required", "Name the warehouse whose journal to export", status=422)
+        if warehouse is not None:
+            ensure_warehouse(principal, warehouse)
+        since, until = period(start, end)
+        media_type, write = FORMATS[format]
+        name = f"journal-{start}-{end}{'-' + warehouse if warehouse else ''}.{format}"
+        return Stream(
+            write(db, since=since, until=until, warehouse=warehouse),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @get("/entries", operation_id="listJournalEntries")
     async def entries(

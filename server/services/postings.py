@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import ledger
 from domain.ledger import EntryHeader, ItemValuation, JournalEntry, SourceDocument
 from server.services.locking import lock_valuations
+from server.services.posting_failures import posting_guard
 
 
 async def _valuation(db: AsyncSession, warehouse: str, item_id: int, sku: str) -> ItemValuation:
@@ -39,7 +40,16 @@ async def _save_valuation(db: AsyncSession, item_id: int, val: ItemValuation) ->
 async def write_entry(
     db: AsyncSession, entry: JournalEntry, *, warehouse: str | None, item_ids: dict[str, int]
 ) -> None:
-    """Insert an entry and its lines; the domain has already refused it if it does not balance."""
+    """Insert an entry and its lines; the domain has already refused it if it does not balance.
+
+    A write the database refuses (an account missing from the chart) raises ``ledger.posting_failed``
+    and leaves a ``posting_failure`` exception."""
+    source, user = entry.header.source, entry.header.user
+    async with posting_guard(db, warehouse=warehouse, entry_id=entry.id, source=source, user=user):
+        await _insert_entry(db, entry, warehouse=warehouse, item_ids=item_ids)
+
+
+async def _insert_entry(db: AsyncSession, entry: JournalEntry, *, warehouse: str | None, item_ids: dict[str, int]) -> None:
     await db.execute(
         text(
             "INSERT INTO journal_entries (id, warehouse, source_kind, source_id, posted_by, posted_at, memo, reverses)"
@@ -104,7 +114,8 @@ async def post_valued(
     """
     await lock_valuations(db, warehouse, [item_id], currency=currency)
     val = await _valuation(db, warehouse, item_id, sku)
-    posting = post(val, header)
+    async with posting_guard(db, warehouse=warehouse, entry_id=header.entry_id, source=header.source, user=header.user):
+        posting = post(val, header)
     await _save_valuation(db, item_id, posting.valuation)
     if posting.entry is not None:
         await write_entry(db, posting.entry, warehouse=warehouse, item_ids={sku: item_id})
@@ -185,6 +196,7 @@ async def post_customer_invoice(
     item_ids: dict[str, int],
 ) -> JournalEntry:
     """Invoice: Dr AR / Cr Revenue at the order's prices."""
-    entry = ledger.post_invoice(lines, currency=currency, header=header)
+    async with posting_guard(db, warehouse=warehouse, entry_id=header.entry_id, source=header.source, user=header.user):
+        entry = ledger.post_invoice(lines, currency=currency, header=header)
     await write_entry(db, entry, warehouse=warehouse, item_ids=item_ids)
     return entry
