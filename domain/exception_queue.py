@@ -17,6 +17,7 @@ class ExceptionKind(StrEnum):
     COUNT_VARIANCE = "count_variance"
     CREDIT_HOLD = "credit_hold"
     POSTING_FAILURE = "posting_failure"
+    WEBHOOK_FAILING = "webhook_failing"
 
 
 class ExceptionState(StrEnum):

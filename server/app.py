@@ -20,6 +20,7 @@ from server.auth.routes import AuthController
 from server.auth.service import AuthContext
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
+from server.feed.routes import list_events
 from server.observability import RequestLogMiddleware
 from server.problems import EXCEPTION_HANDLERS
 from server.routes.board import BoardController
@@ -43,6 +44,8 @@ from server.settings import Settings
 from server.streaming import realtime_lifespan
 from server.sweeper import sweeper_lifespan
 from server.transactions import TransactionMiddleware
+from server.webhooks.lifespan import webhooks_lifespan
+from server.webhooks.routes import WebhookController
 
 log = logging.getLogger("floorsync")
 
@@ -119,6 +122,8 @@ def create_app(settings: Settings) -> Litestar:
             DeviceSyncController,
             RealtimeController,
             realtime_socket,
+            WebhookController,
+            list_events,
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
@@ -127,7 +132,7 @@ def create_app(settings: Settings) -> Litestar:
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
         # FLOORSYNC_LOG_LEVEL says)
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
-        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, frozen_startup_heap],
+        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, webhooks_lifespan, frozen_startup_heap],
         openapi_config=OpenAPIConfig(
             title="Floorsync",
             version="0.1.0",

@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Env = Literal["dev", "prod"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -35,6 +35,12 @@ class Settings:
     redis_namespace: str = "fs"
     pwa_dir: Path | None = None
     log_level: str = "INFO"  # the request log is one INFO line per request
+    webhook_max_attempts: int = 8  # tries of one event before it goes to the dead-letter list
+    webhook_timeout_s: float = 10.0  # per delivery request
+    webhook_backoff_base_s: float = 1.0
+    webhook_backoff_cap_s: float = 600.0
+    webhook_failing_after: int = 5  # consecutive failures that raise a webhook_failing exception
+    webhook_poll_s: float = 0.2
 
     @property
     def embedded_postgres(self) -> bool:
@@ -85,6 +91,7 @@ class Settings:
             raise SettingsError(f"FLOORSYNC_LOG_LEVEL must be one of {known}, not {log_level.lower()!r}")
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
+        webhooks = _webhook_settings(env)
         return cls(
             database_url=database_url,
             redis_url=redis_url,
@@ -96,7 +103,33 @@ class Settings:
             redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
             pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
             log_level=log_level,
+            **webhooks,
         )
+
+
+# FLOORSYNC_WEBHOOK_* variables: (field, parser, lowest value allowed)
+_WEBHOOK_ENV: dict[str, tuple[str, type[int] | type[float], float]] = {
+    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int, 1),
+    "FLOORSYNC_WEBHOOK_TIMEOUT_S": ("webhook_timeout_s", float, 0.1),
+    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": ("webhook_backoff_base_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": ("webhook_backoff_cap_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_FAILING_AFTER": ("webhook_failing_after", int, 1),
+}
+
+
+def _webhook_settings(env: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, (field, parse, lowest) in _WEBHOOK_ENV.items():
+        if name not in env:
+            continue
+        try:
+            value = parse(env[name])
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {env[name]!r}") from None
+        if value < lowest:
+            raise SettingsError(f"{name} must be at least {lowest}, not {value}")
+        found[field] = value
+    return found
 
 
 def dev_secret(data_dir: Path) -> str:

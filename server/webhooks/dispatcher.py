@@ -1,0 +1,213 @@
+"""The delivery worker: on every instance, leases due subscriptions and sends each one's events in order,
+one at a time, off the request path. A slow or dead receiver holds only its own subscription's task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.webhooks import Outcome, RetryPolicy, after_attempt, is_success
+from server.webhooks import metrics
+from server.webhooks.attempts import Attempt, record_attempt, release
+from server.webhooks.queue import Item, Lease, claim_due, next_items
+from server.webhooks.sender import Answer, send
+
+log = logging.getLogger("floorsync.webhooks")
+
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+BATCH = 100  # events read per query; the lease is renewed after every attempt
+OBSERVE_EVERY_S = 5.0
+
+
+class Dispatcher:
+    """Delivers webhooks from PostgreSQL's stamped events; any number of instances may run one."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        policy: RetryPolicy,
+        *,
+        timeout_s: float,
+        poll_s: float,
+        concurrency: int = 64,
+        after_commit: AfterCommit | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.policy = policy
+        self.timeout_s = timeout_s
+        self.poll_s = poll_s
+        self.concurrency = concurrency
+        self.after_commit = after_commit
+        self.owner = "dispatcher-" + secrets.token_hex(6)
+        # an attempt always ends (timeout) well inside the lease, so no other instance takes over mid-send
+        self.lease_s = timeout_s * 2 + 10
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._random = random.SystemRandom()
+
+    async def start(self) -> None:
+        """Start leasing and delivering in the background."""
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout_s),
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=self.concurrency * 2, max_keepalive_connections=self.concurrency),
+        )
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop sending and hand the leases back."""
+        tasks = [t for t in (self._task, *self._running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        leased = list(self._running)
+        self._running.clear()
+        with contextlib.suppress(Exception):
+            async with self.sessionmaker() as db, db.begin():
+                await release(db, leased, owner=self.owner)
+        if self._client is not None:
+            await self._client.aclose()
+
+    def wake(self) -> None:
+        """Look for due subscriptions now (e.g. after a replay was queued)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_observe = 0.0
+        while True:
+            try:
+                free = self.concurrency - len(self._running)
+                if free > 0:
+                    async with self.sessionmaker() as db, db.begin():
+                        leases = await claim_due(
+                            db, owner=self.owner, lease_s=self.lease_s, limit=free, busy=list(self._running)
+                        )
+                    for lease in leases:
+                        task = asyncio.create_task(self._serve(lease), name=f"webhook-{lease.id}")
+                        self._running[lease.id] = task
+                        task.add_done_callback(self._done)
+                if loop.time() >= next_observe:
+                    await self._observe()
+                    next_observe = loop.time() + OBSERVE_EVERY_S
+            except Exception:  # a database blip must not end the dispatcher; the next pass retries
+                log.exception("webhook dispatch pass failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        for subscription_id, running in list(self._running.items()):
+            if running is task:
+                self._running.pop(subscription_id)
+        self._wake.set()
+
+    async def _serve(self, lease: Lease) -> None:
+        """Send the subscription's items in order until one must wait for a retry or nothing is left."""
+        try:
+            while await self._serve_batch(lease):
+                pass
+        except Exception:
+            log.exception("webhook subscription %s: delivery pass failed", lease.id)
+        finally:
+            with contextlib.suppress(Exception):
+                async with self.sessionmaker() as db, db.begin():
+                    await release(db, [lease.id], owner=self.owner)
+
+    async def _serve_batch(self, lease: Lease) -> bool:
+        async with self.sessionmaker() as db:
+            items, skip_to = await next_items(db, lease, limit=BATCH)
+        for item in items:
+            if not await self._deliver(lease, item):
+                return False
+        if skip_to is not None and skip_to > lease.cursor:
+            async with self.sessionmaker() as db, db.begin():
+                # events of other types up to the head: passed over, nothing to send
+                await db.execute(
+                    text(
+                        "UPDATE webhook_subscriptions SET cursor = :c WHERE id = :id AND leased_by = :o AND attempt = 0"
+                    ),
+                    {"c": skip_to, "id": lease.id, "o": self.owner},
+                )
+            lease.cursor = skip_to
+        return bool(items) and skip_to is None
+
+    async def _deliver(self, lease: Lease, item: Item) -> bool:
+        """One attempt at ``item``; True when the subscription may go on to the next item now."""
+        is_head = lease.head_seq == item.seq and lease.head_replay == item.replay
+        number = lease.attempt + 1 if is_head else 1
+        assert self._client is not None
+        answer = await send(self._client, lease.url, lease.secret, item, attempt=number, timeout_s=self.timeout_s)
+        ok = answer.status is not None and is_success(answer.status)
+        outcome = after_attempt(self.policy, attempt=number, succeeded=ok)
+        attempt = Attempt(
+            item=item,
+            number=number,
+            outcome=outcome,
+            status=answer.status,
+            latency_ms=round(answer.latency_ms, 2),
+            error=_error(answer),
+            retry_in_s=self.policy.delay(number, self._random.random()),
+        )
+        async with self.sessionmaker() as db:
+            async with db.begin():
+                kept = await record_attempt(
+                    db, lease, attempt, owner=self.owner, lease_s=self.lease_s, policy=self.policy
+                )
+            if kept and self.after_commit is not None:
+                await self.after_commit(db)  # a raised or resolved exception goes out on the stream
+        _count(attempt, answer)
+        if not kept:
+            log.warning("webhook subscription %s: lease lost or paused; another pass picks it up", lease.id)
+            return False
+        return outcome is not Outcome.RETRY
+
+    async def _observe(self) -> None:
+        """Lag, dead letters and failing state per subscription, for Prometheus."""
+        async with self.sessionmaker() as db:
+            rows = await db.execute(
+                text(
+                    "SELECT s.id, greatest(coalesce(st.last_seq, 0) - s.cursor, 0) AS lag,"
+                    " s.failing_since IS NOT NULL AS failing,"
+                    " (SELECT count(*) FROM webhook_dead_letters d WHERE d.subscription_id = s.id"
+                    "  AND d.state <> 'delivered') AS dead"
+                    " FROM webhook_subscriptions s LEFT JOIN stream_state st ON st.warehouse = s.warehouse"
+                )
+            )
+            for row in rows:
+                label = str(row.id)
+                metrics.LAG.labels(label).set(row.lag)
+                metrics.DEAD_LETTERS.labels(label).set(row.dead)
+                metrics.FAILING.labels(label).set(1 if row.failing else 0)
+
+
+def _error(answer: Answer) -> str | None:
+    if answer.error is not None:
+        return answer.error
+    if answer.status is not None and not is_success(answer.status):
+        return f"HTTP {answer.status}"
+    return None
+
+
+def _count(attempt: Attempt, answer: Answer) -> None:
+    metrics.DELIVERIES.labels(str(attempt.outcome)).inc()
+    metrics.LATENCY.observe(answer.latency_ms / 1000)
+    if attempt.outcome is Outcome.DELIVERED:
+        delay = (datetime.now(UTC) - attempt.item.occurred_at).total_seconds()
+        metrics.FROM_COMMIT.observe(max(0.0, delay))
+    else:
+        metrics.FAILURES.labels(answer.cause or "status").inc()
