@@ -79,9 +79,7 @@ def _failing_exception(lease: Lease, attempt: Attempt, *, since: datetime) -> qu
     )
 
 
-async def record_attempt(
-    db: AsyncSession, lease: Lease, attempt: Attempt, *, owner: str, lease_s: float, policy: RetryPolicy
-) -> bool:
+async def record_attempt(db: AsyncSession, lease: Lease, attempt: Attempt, *, owner: str, policy: RetryPolicy) -> bool:
     """Record the attempt and move the subscription on; False (and nothing written) if the lease was lost.
 
     ``lease`` is updated in place to the state committed, once the caller commits.
@@ -105,7 +103,7 @@ async def record_attempt(
             "status": attempt.status,
             "error": attempt.error,
             "ok": ok,
-            "lease": lease_s,
+            "lease": lease.lease_s,
             "id": lease.id,
             "owner": owner,
         },

@@ -9,6 +9,7 @@ import logging
 import random
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -20,6 +21,7 @@ from server.webhooks import metrics
 from server.webhooks.attempts import Attempt, record_attempt, release
 from server.webhooks.queue import Item, Lease, claim_due, next_items
 from server.webhooks.sender import Answer, send
+from server.webhooks.store import TIMEOUT_RANGE
 
 log = logging.getLogger("floorsync.webhooks")
 
@@ -36,20 +38,16 @@ class Dispatcher:
         sessionmaker: async_sessionmaker[AsyncSession],
         policy: RetryPolicy,
         *,
-        timeout_s: float,
         poll_s: float,
         concurrency: int = 64,
         after_commit: AfterCommit | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.policy = policy
-        self.timeout_s = timeout_s
         self.poll_s = poll_s
         self.concurrency = concurrency
         self.after_commit = after_commit
         self.owner = "dispatcher-" + secrets.token_hex(6)
-        # an attempt always ends (timeout) well inside the lease, so no other instance takes over mid-send
-        self.lease_s = timeout_s * 2 + 10
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -59,7 +57,8 @@ class Dispatcher:
     async def start(self) -> None:
         """Start leasing and delivering in the background."""
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout_s),
+            # each send bounds its whole request by the subscription's timeout; this is only a backstop
+            timeout=httpx.Timeout(TIMEOUT_RANGE[1]),
             follow_redirects=False,
             trust_env=False,
             limits=httpx.Limits(max_connections=self.concurrency * 2, max_keepalive_connections=self.concurrency),
@@ -94,9 +93,7 @@ class Dispatcher:
                 free = self.concurrency - len(self._running)
                 if free > 0:
                     async with self.sessionmaker() as db, db.begin():
-                        leases = await claim_due(
-                            db, owner=self.owner, lease_s=self.lease_s, limit=free, busy=list(self._running)
-                        )
+                        leases = await claim_due(db, owner=self.owner, limit=free, busy=list(self._running))
                     for lease in leases:
                         task = asyncio.create_task(self._serve(lease), name=f"webhook-{lease.id}")
                         self._running[lease.id] = task
@@ -151,9 +148,10 @@ class Dispatcher:
         is_head = lease.head_seq == item.seq and lease.head_replay == item.replay
         number = lease.attempt + 1 if is_head else 1
         assert self._client is not None
-        answer = await send(self._client, lease.url, lease.secret, item, attempt=number, timeout_s=self.timeout_s)
+        answer = await send(self._client, lease.url, lease.secret, item, attempt=number, timeout_s=lease.timeout_s)
         ok = answer.status is not None and is_success(answer.status)
-        outcome = after_attempt(self.policy, attempt=number, succeeded=ok)
+        policy = replace(self.policy, max_attempts=lease.max_attempts)
+        outcome = after_attempt(policy, attempt=number, succeeded=ok)
         attempt = Attempt(
             item=item,
             number=number,
@@ -161,13 +159,11 @@ class Dispatcher:
             status=answer.status,
             latency_ms=round(answer.latency_ms, 2),
             error=_error(answer),
-            retry_in_s=self.policy.delay(number, self._random.random()),
+            retry_in_s=policy.delay(number, self._random.random()),
         )
         async with self.sessionmaker() as db:
             async with db.begin():
-                kept = await record_attempt(
-                    db, lease, attempt, owner=self.owner, lease_s=self.lease_s, policy=self.policy
-                )
+                kept = await record_attempt(db, lease, attempt, owner=self.owner, policy=policy)
             if kept and self.after_commit is not None:
                 await self.after_commit(db)  # a raised or resolved exception goes out on the stream
         _count(attempt, answer)

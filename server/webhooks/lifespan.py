@@ -36,7 +36,6 @@ async def webhooks_lifespan(app: Litestar) -> AsyncIterator[None]:
     dispatcher = Dispatcher(
         app.state.sessionmaker,
         retry_policy(app),
-        timeout_s=settings.webhook_timeout_s,
         poll_s=settings.webhook_poll_s,
         after_commit=after_commit,
     )

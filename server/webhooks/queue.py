@@ -15,7 +15,8 @@ from realtime.envelope import OutgoingEnvelope, encode_event
 
 _CLAIM = text(
     """
-UPDATE webhook_subscriptions s SET leased_by = :owner, leased_until = now() + make_interval(secs => :lease)
+UPDATE webhook_subscriptions s SET leased_by = :owner,
+    leased_until = now() + make_interval(secs => s.timeout_s * 2 + :margin)
 WHERE s.id IN (
     SELECT c.id FROM webhook_subscriptions c JOIN stream_state st ON st.warehouse = c.warehouse
     WHERE c.active AND c.next_attempt_at <= now() AND (c.leased_until IS NULL OR c.leased_until < now())
@@ -24,10 +25,11 @@ WHERE s.id IN (
           SELECT 1 FROM webhook_dead_letters d WHERE d.subscription_id = c.id AND d.state = 'queued'))
     ORDER BY c.next_attempt_at LIMIT :n FOR UPDATE OF c SKIP LOCKED
 )
-RETURNING s.id, s.warehouse, s.url, s.types, s.secret, s.cursor, s.head_seq, s.head_replay, s.attempt,
-          s.consecutive_failures, s.failing_since
+RETURNING s.id, s.warehouse, s.url, s.types, s.secret, s.max_attempts, s.timeout_s, s.cursor, s.head_seq,
+          s.head_replay, s.attempt, s.consecutive_failures, s.failing_since
 """
 )
+LEASE_MARGIN_S = 10.0
 _EVENT_COLUMNS = (
     "o.event_id, o.type, o.entity, o.entity_id, o.entity_version, o.occurred_at, o.data::text AS data, o.seq"
 )
@@ -58,12 +60,20 @@ class Lease:
     url: str
     types: list[str]
     secret: str
+    max_attempts: int
+    timeout_s: float
     cursor: int
     head_seq: int | None
     head_replay: bool
     attempt: int
     consecutive_failures: int
     failing_since: datetime | None
+
+    @property
+    def lease_s(self) -> float:
+        """How long a lease lasts: an attempt always ends (timeout) well inside it, so no other
+        instance takes the subscription over mid-send."""
+        return self.timeout_s * 2 + LEASE_MARGIN_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +92,9 @@ class Item:
         return self.dead_letter_id is not None
 
 
-async def claim_due(db: AsyncSession, *, owner: str, lease_s: float, limit: int, busy: list[int]) -> list[Lease]:
+async def claim_due(db: AsyncSession, *, owner: str, limit: int, busy: list[int]) -> list[Lease]:
     """Lease up to ``limit`` subscriptions that have something to send and are due."""
-    rows = await db.execute(_CLAIM, {"owner": owner, "lease": lease_s, "n": limit, "busy": busy})
+    rows = await db.execute(_CLAIM, {"owner": owner, "margin": LEASE_MARGIN_S, "n": limit, "busy": busy})
     return [Lease(**{**r._mapping, "types": list(r.types)}) for r in rows]
 
 

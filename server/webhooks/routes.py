@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.auth.principal import requires
@@ -30,15 +30,25 @@ class WebhookController(Controller):
     tags = ["webhooks"]
 
     @post("/", operation_id="createWebhook", guards=[ADMINS], status_code=201)
-    async def create(self, data: JSONBody[NewSubscription], db: Db, principal: Caller) -> CreatedSubscription:
+    async def create(
+        self, data: JSONBody[NewSubscription], db: Db, principal: Caller, request: Request[Any, Any, Any]
+    ) -> CreatedSubscription:
         """Subscribe a receiver to one warehouse's events (all types when ``types`` is empty).
 
         The answer carries the signing ``secret`` this once only; keep it with the receiver. Deliveries
         start after ``start_after`` (default: the stream's current head).
         Problems: ``webhook.invalid_url``, ``webhook.invalid_type``, ``webhook.invalid_description``,
-        ``webhook.unknown_warehouse``, ``webhook.invalid_start`` (422).
+        ``webhook.unknown_warehouse``, ``webhook.invalid_start``, ``webhook.invalid_attempts``,
+        ``webhook.invalid_timeout`` (422).
         """
-        view, secret = await store.create_subscription(db, data, by=principal.username)
+        settings = request.app.state.settings
+        view, secret = await store.create_subscription(
+            db,
+            data,
+            by=principal.username,
+            max_attempts=settings.webhook_max_attempts,
+            timeout_s=settings.webhook_timeout_s,
+        )
         return CreatedSubscription(view, secret)
 
     @get("/", operation_id="listWebhooks", guards=[WATCHERS])
@@ -64,7 +74,7 @@ class WebhookController(Controller):
 
         A paused subscription keeps its cursor and resumes where it stopped.
         Problems: ``webhook.not_found`` (404), ``webhook.invalid_url``, ``webhook.invalid_type``,
-        ``webhook.invalid_description`` (422).
+        ``webhook.invalid_description``, ``webhook.invalid_attempts``, ``webhook.invalid_timeout`` (422).
         """
         return await store.change_subscription(db, subscription_id, data)
 
@@ -95,14 +105,14 @@ class WebhookController(Controller):
         subscription_id: FromPath[int],
         db: Db,
         principal: Caller,
-        state: FromQuery[Literal["open", "dead", "queued", "delivered"]] = "open",
+        wanted: Annotated[Literal["open", "dead", "queued", "delivered"], QueryParameter(name="state")] = "open",
     ) -> list[DeadLetterView]:
         """Events that failed every attempt, in sequence order (``open`` = dead or queued for replay).
 
         Problems: ``webhook.not_found`` (404).
         """
         await store.get_subscription(db, subscription_id, principal)
-        return await store.list_dead_letters(db, subscription_id, states=DEAD_STATES[state])
+        return await store.list_dead_letters(db, subscription_id, states=DEAD_STATES[wanted])
 
     @post(
         "/{subscription_id:int}/dead-letters/{dead_letter_id:int}/replay",

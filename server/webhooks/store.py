@@ -24,9 +24,11 @@ from server.webhooks.views import (
 MAX_TYPES = 100
 MAX_URL = 2000
 MAX_DESCRIPTION = 500
+ATTEMPTS_RANGE = (1, 50)
+TIMEOUT_RANGE = (0.2, 30.0)
 
 _VIEW = """
-SELECT s.id, s.warehouse, s.url, s.types, s.description, s.active, s.cursor,
+SELECT s.id, s.warehouse, s.url, s.types, s.description, s.active, s.max_attempts, s.timeout_s, s.cursor,
        greatest(coalesce(st.last_seq, 0), s.cursor) AS head, s.attempt, s.next_attempt_at, s.consecutive_failures,
        s.failing_since IS NOT NULL AS failing, s.last_status, s.last_error, s.last_attempt_at, s.last_success_at,
        (SELECT count(*) FROM webhook_dead_letters d WHERE d.subscription_id = s.id AND d.state <> 'delivered')
@@ -75,6 +77,15 @@ def _check_description(description: str) -> str:
     return description
 
 
+def _check_limits(max_attempts: int | None, timeout_s: float | None) -> None:
+    low, high = ATTEMPTS_RANGE
+    if max_attempts is not None and not low <= max_attempts <= high:
+        raise Problem(422, "webhook.invalid_attempts", f"max_attempts must be from {low} to {high}.")
+    low_s, high_s = TIMEOUT_RANGE
+    if timeout_s is not None and not low_s <= timeout_s <= high_s:
+        raise Problem(422, "webhook.invalid_timeout", f"timeout_s must be from {low_s} to {high_s} seconds.")
+
+
 def _view(row: Any) -> SubscriptionView:
     values = dict(row._mapping)
     values["types"] = list(values["types"])
@@ -82,10 +93,14 @@ def _view(row: Any) -> SubscriptionView:
     return SubscriptionView(**values)
 
 
-async def create_subscription(db: AsyncSession, data: NewSubscription, *, by: str) -> tuple[SubscriptionView, str]:
-    """Store a subscription starting after ``start_after`` (default: the stream's current head)."""
+async def create_subscription(
+    db: AsyncSession, data: NewSubscription, *, by: str, max_attempts: int, timeout_s: float
+) -> tuple[SubscriptionView, str]:
+    """Store a subscription starting after ``start_after`` (default: the stream's current head);
+    ``max_attempts`` and ``timeout_s`` are the server's defaults for what the request leaves out."""
     url, types = _check_url(data.url), _check_types(data.types)
     description = _check_description(data.description)
+    _check_limits(data.max_attempts, data.timeout_s)
     exists = await db.scalar(text("SELECT 1 FROM warehouses WHERE code = :w"), {"w": data.warehouse})
     if exists is None:
         raise Problem(422, "webhook.unknown_warehouse", f"There is no warehouse {data.warehouse!r}.")
@@ -103,10 +118,20 @@ async def create_subscription(db: AsyncSession, data: NewSubscription, *, by: st
     secret = new_secret()
     new_id = await db.scalar(
         text(
-            "INSERT INTO webhook_subscriptions (warehouse, url, types, description, secret, cursor, created_by)"
-            " VALUES (:w, :u, :t, :d, :s, :c, :by) RETURNING id"
+            "INSERT INTO webhook_subscriptions (warehouse, url, types, description, secret, cursor, created_by,"
+            " max_attempts, timeout_s) VALUES (:w, :u, :t, :d, :s, :c, :by, :n, :ts) RETURNING id"
         ),
-        {"w": data.warehouse, "u": url, "t": types, "d": description, "s": secret, "c": start, "by": by},
+        {
+            "w": data.warehouse,
+            "u": url,
+            "t": types,
+            "d": description,
+            "s": secret,
+            "c": start,
+            "by": by,
+            "n": data.max_attempts or max_attempts,
+            "ts": data.timeout_s or timeout_s,
+        },
     )
     return await get_subscription(db, int(new_id or 0)), secret
 
@@ -138,7 +163,10 @@ async def get_subscription(
 async def change_subscription(db: AsyncSession, subscription_id: int, change: SubscriptionChange) -> SubscriptionView:
     """Apply the fields given; resuming an inactive subscription makes it due at once."""
     await get_subscription(db, subscription_id)
+    _check_limits(change.max_attempts, change.timeout_s)
     values = {
+        "n": change.max_attempts,
+        "ts": change.timeout_s,
         "id": subscription_id,
         "u": _check_url(change.url) if change.url is not None else None,
         "t": _check_types(change.types) if change.types is not None else None,
@@ -149,6 +177,7 @@ async def change_subscription(db: AsyncSession, subscription_id: int, change: Su
         text(
             "UPDATE webhook_subscriptions SET url = coalesce(:u, url), types = coalesce(CAST(:t AS text[]), types),"
             " description = coalesce(:d, description), active = coalesce(:a, active),"
+            " max_attempts = coalesce(:n, max_attempts), timeout_s = coalesce(:ts, timeout_s),"
             " next_attempt_at = CASE WHEN :a AND NOT active THEN now() ELSE next_attempt_at END,"
             " version = version + 1, updated_at = now() WHERE id = :id"
         ),

@@ -16,6 +16,8 @@ class NewSubscription(msgspec.Struct, forbid_unknown_fields=True):
     types: list[str] = msgspec.field(default_factory=list)
     description: str = ""
     start_after: int | None = None
+    max_attempts: int | None = None  # tries before an event is dead-lettered (server default when left out)
+    timeout_s: float | None = None  # per request (server default when left out)
 
 
 class SubscriptionChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -25,6 +27,8 @@ class SubscriptionChange(msgspec.Struct, forbid_unknown_fields=True):
     types: list[str] | None = None
     description: str | None = None
     active: bool | None = None
+    max_attempts: int | None = None
+    timeout_s: float | None = None
 
 
 class SubscriptionView(msgspec.Struct):
@@ -36,6 +40,8 @@ class SubscriptionView(msgspec.Struct):
     types: list[str]
     description: str
     active: bool
+    max_attempts: int
+    timeout_s: float
     cursor: int
     head: int
     lag: int

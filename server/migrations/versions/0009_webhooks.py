@@ -25,6 +25,9 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), server_default='', nullable=False),
     sa.Column('secret', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    # kept with the subscription so that every instance's dispatcher treats it alike
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('timeout_s', sa.Float(), nullable=False),
     # the last seq of the warehouse stream this subscription is done with (delivered, skipped or dead)
     sa.Column('cursor', sa.BigInteger(), nullable=False),
     # the item being retried: its seq, whether it is a dead-letter replay, and how many tries it had
