@@ -3,10 +3,8 @@ that fail, time out and answer slowly on purpose."""
 
 from __future__ import annotations
 
-import secrets
 import socket
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.webhooks import SIGNATURE_HEADER, verify
 from server.settings import Settings
+from tests.api_helpers import keyed, new_warehouse, stamped_seq, token
 from tests.backends import wait_until
-from tests.conftest import DEMO_PASSWORDS, app_with
+from tests.conftest import app_with
 from tests.live import produce, published_through, serve
 from tests.webhook_receiver import Answer, Behaviour, Received, Receiver, always
 
@@ -31,30 +30,6 @@ async def api(seeded: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = app_with(seeded, webhook_backoff_base_s=0.02, webhook_backoff_cap_s=0.2, webhook_poll_s=0.05)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         yield client
-
-
-async def token(api: httpx.AsyncClient, username: str) -> dict[str, str]:
-    answer = await api.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORDS[username]})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def keyed(headers: dict[str, str]) -> dict[str, str]:
-    return {**headers, "Idempotency-Key": str(uuid.uuid4())}
-
-
-async def new_warehouse(db: async_sessionmaker[AsyncSession], *members: str) -> str:
-    """A warehouse of the test's own (so its positions start at 1), with ``members`` working in it."""
-    code = "H" + secrets.token_hex(3).upper()
-    async with db() as session, session.begin():
-        await session.execute(
-            text("INSERT INTO warehouses (code, name, timezone, currency) VALUES (:w, :w, 'UTC', 'EUR')"), {"w": code}
-        )
-        await session.execute(
-            text("INSERT INTO memberships (user_id, warehouse) SELECT id, :w FROM users WHERE username = ANY(:u)"),
-            {"w": code, "u": list(members)},
-        )
-    return code
 
 
 async def subscribe(
@@ -255,12 +230,6 @@ async def test_a_subscription_that_keeps_failing_raises_an_exception_resolved_on
         assert not view["failing"] and view["consecutive_failures"] == 0 and view["last_status"] == 204
         assert await exception_state() == "resolved"
         assert [r.event["entity_id"] for r in receiver.acknowledged] == [recovered]
-
-
-async def stamped_seq(db: async_sessionmaker[AsyncSession], entity_id: str) -> int | None:
-    async with db() as session:
-        seq = await session.scalar(text("SELECT seq FROM outbox_events WHERE entity_id = :e"), {"e": entity_id})
-    return None if seq is None else int(seq)
 
 
 async def _metric_line(api: httpx.AsyncClient, line: str) -> bool:
