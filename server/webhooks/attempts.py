@@ -155,6 +155,65 @@ async def record_attempt(db: AsyncSession, lease: Lease, attempt: Attempt, *, ow
     return True
 
 
+_DELIVERED_MANY = text(
+    """
+UPDATE webhook_subscriptions SET cursor = :cursor, attempt = 0, head_seq = NULL, head_replay = false,
+    next_attempt_at = now(), consecutive_failures = 0, failing_since = NULL, last_status = :status, last_error = NULL,
+    last_attempt_at = now(), last_success_at = now(), leased_until = now() + make_interval(secs => :lease)
+WHERE id = :id AND leased_by = :owner AND active RETURNING 1
+"""
+)
+_LOG_MANY = text(
+    "INSERT INTO webhook_deliveries (subscription_id, event_id, seq, event_type, attempt, outcome, replay,"
+    " response_code, latency_ms) SELECT :s, e, q, t, n, 'delivered', r, st, ms FROM unnest(CAST(:e AS uuid[]),"
+    " CAST(:q AS bigint[]), CAST(:t AS text[]), CAST(:n AS int[]), CAST(:r AS boolean[]), CAST(:st AS int[]),"
+    " CAST(:ms AS float8[])) AS x(e, q, t, n, r, st, ms)"
+)
+_REPLAYS_DELIVERED = text(
+    "UPDATE webhook_dead_letters SET state = 'delivered', delivered_at = now() WHERE id = ANY(CAST(:d AS bigint[]))"
+)
+
+
+async def record_deliveries(db: AsyncSession, lease: Lease, attempts: list[Attempt], *, owner: str) -> bool:
+    """Record a run of successful attempts in one transaction (a receiver that keeps up costs one commit
+    per run, not per event); False (and nothing written) if the lease was lost.
+
+    Until this commits, a crash redelivers the run: at least once, never out of order.
+    """
+    cursor = max([lease.cursor] + [a.item.seq for a in attempts if not a.item.replay])
+    updated = await db.scalar(
+        _DELIVERED_MANY,
+        {"cursor": cursor, "status": attempts[-1].status, "lease": lease.lease_s, "id": lease.id, "owner": owner},
+    )
+    if updated is None:
+        await db.rollback()
+        return False
+    await db.execute(
+        _LOG_MANY,
+        {
+            "s": lease.id,
+            "e": [a.item.event_id for a in attempts],
+            "q": [a.item.seq for a in attempts],
+            "t": [a.item.event_type for a in attempts],
+            "n": [a.number for a in attempts],
+            "r": [a.item.replay for a in attempts],
+            "st": [a.status for a in attempts],
+            "ms": [a.latency_ms for a in attempts],
+        },
+    )
+    replays = [a.item.dead_letter_id for a in attempts if a.item.dead_letter_id is not None]
+    if replays:
+        await db.execute(_REPLAYS_DELIVERED, {"d": replays})
+    if lease.failing_since is not None:
+        await resolve_subject(
+            db, lease.warehouse, f"webhook:{lease.id}", by=RAISED_BY, resolution="Deliveries succeed again"
+        )
+    lease.cursor = cursor
+    lease.attempt, lease.head_seq, lease.head_replay = 0, None, False
+    lease.consecutive_failures, lease.failing_since = 0, None
+    return True
+
+
 async def release(db: AsyncSession, subscription_ids: list[int], *, owner: str) -> None:
     """Give leases back so that the next pass (here or on another instance) can take them at once."""
     await db.execute(

@@ -8,8 +8,9 @@ import contextlib
 import logging
 import random
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.webhooks import Outcome, RetryPolicy, after_attempt, is_success
 from server.webhooks import metrics
-from server.webhooks.attempts import Attempt, record_attempt, release
+from server.webhooks.attempts import Attempt, record_attempt, record_deliveries, release
 from server.webhooks.queue import Item, Lease, claim_due, next_items
 from server.webhooks.sender import Answer, send
 from server.webhooks.store import TIMEOUT_RANGE
@@ -28,6 +29,8 @@ log = logging.getLogger("floorsync.webhooks")
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]
 BATCH = 100  # events read per query; the lease is renewed after every attempt
 OBSERVE_EVERY_S = 5.0
+FLUSH_EVERY = 50
+FLUSH_AFTER_S = 0.2
 
 
 class Dispatcher:
@@ -81,10 +84,6 @@ class Dispatcher:
         if self._client is not None:
             await self._client.aclose()
 
-    def wake(self) -> None:
-        """Look for due subscriptions now (e.g. after a replay was queued)."""
-        self._wake.set()
-
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_observe = 0.0
@@ -128,9 +127,23 @@ class Dispatcher:
     async def _serve_batch(self, lease: Lease) -> bool:
         async with self.sessionmaker() as db:
             items, skip_to = await next_items(db, lease, limit=BATCH)
+        run = _Run()
         for item in items:
-            if not await self._deliver(lease, item):
+            attempt, answer = await self._attempt(lease, item)
+            _count(attempt, answer)
+            if attempt.outcome is Outcome.DELIVERED:
+                run.add(attempt)
+                # the in-flight state moves on at once; the database follows with the run
+                lease.attempt, lease.head_seq, lease.head_replay = 0, None, False
+                if run.due() and not await self._flush(lease, run):
+                    return False
+                continue
+            if not await self._flush(lease, run) or not await self._record(lease, attempt):
                 return False
+            if attempt.outcome is Outcome.RETRY:
+                return False
+        if not await self._flush(lease, run):
+            return False
         if skip_to is not None and skip_to > lease.cursor:
             async with self.sessionmaker() as db, db.begin():
                 # events of other types up to the head: passed over, nothing to send
@@ -143,34 +156,50 @@ class Dispatcher:
             lease.cursor = skip_to
         return bool(items) and skip_to is None
 
-    async def _deliver(self, lease: Lease, item: Item) -> bool:
-        """One attempt at ``item``; True when the subscription may go on to the next item now."""
+    async def _attempt(self, lease: Lease, item: Item) -> tuple[Attempt, Answer]:
+        """Send ``item`` once and judge the answer."""
         is_head = lease.head_seq == item.seq and lease.head_replay == item.replay
         number = lease.attempt + 1 if is_head else 1
         assert self._client is not None
         answer = await send(self._client, lease.url, lease.secret, item, attempt=number, timeout_s=lease.timeout_s)
         ok = answer.status is not None and is_success(answer.status)
         policy = replace(self.policy, max_attempts=lease.max_attempts)
-        outcome = after_attempt(policy, attempt=number, succeeded=ok)
         attempt = Attempt(
             item=item,
             number=number,
-            outcome=outcome,
+            outcome=after_attempt(policy, attempt=number, succeeded=ok),
             status=answer.status,
             latency_ms=round(answer.latency_ms, 2),
             error=_error(answer),
             retry_in_s=policy.delay(number, self._random.random()),
         )
+        return attempt, answer
+
+    async def _flush(self, lease: Lease, run: _Run) -> bool:
+        """Commit the run of deliveries so far; False if the lease was lost meanwhile."""
+        if not run.attempts:
+            return True
+        async with self.sessionmaker() as db:
+            async with db.begin():
+                kept = await record_deliveries(db, lease, run.attempts, owner=self.owner)
+            if kept and self.after_commit is not None:
+                await self.after_commit(db)  # a resolved exception goes out on the stream
+        run.clear()
+        if not kept:
+            log.warning("webhook subscription %s: lease lost or paused; another pass picks it up", lease.id)
+        return kept
+
+    async def _record(self, lease: Lease, attempt: Attempt) -> bool:
+        """Commit one failed attempt (a retry to schedule or a dead letter)."""
+        policy = replace(self.policy, max_attempts=lease.max_attempts)
         async with self.sessionmaker() as db:
             async with db.begin():
                 kept = await record_attempt(db, lease, attempt, owner=self.owner, policy=policy)
             if kept and self.after_commit is not None:
-                await self.after_commit(db)  # a raised or resolved exception goes out on the stream
-        _count(attempt, answer)
+                await self.after_commit(db)  # a raised exception goes out on the stream
         if not kept:
             log.warning("webhook subscription %s: lease lost or paused; another pass picks it up", lease.id)
-            return False
-        return outcome is not Outcome.RETRY
+        return kept
 
     async def _observe(self) -> None:
         """Lag, dead letters and failing state per subscription, for Prometheus."""
@@ -189,6 +218,25 @@ class Dispatcher:
                 metrics.LAG.labels(label).set(row.lag)
                 metrics.DEAD_LETTERS.labels(label).set(row.dead)
                 metrics.FAILING.labels(label).set(1 if row.failing else 0)
+
+
+@dataclass
+class _Run:
+    """Successful attempts not yet committed: flushed every FLUSH_EVERY of them or FLUSH_AFTER_S."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    since: float = 0.0
+
+    def add(self, attempt: Attempt) -> None:
+        if not self.attempts:
+            self.since = time.monotonic()
+        self.attempts.append(attempt)
+
+    def due(self) -> bool:
+        return len(self.attempts) >= FLUSH_EVERY or time.monotonic() - self.since >= FLUSH_AFTER_S
+
+    def clear(self) -> None:
+        self.attempts = []
 
 
 def _error(answer: Answer) -> str | None:

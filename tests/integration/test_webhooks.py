@@ -14,21 +14,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.webhooks import SIGNATURE_HEADER, verify
-from server.settings import Settings
 from tests.api_helpers import keyed, new_warehouse, stamped_seq, token
 from tests.backends import wait_until
-from tests.conftest import app_with
-from tests.live import produce, published_through, serve
+from tests.live import produce, published_through
 from tests.webhook_receiver import Answer, Behaviour, Received, Receiver, always
 
 DEADLINE_S = 90.0
 
 
 @pytest.fixture(scope="module")
-async def api(seeded: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A real server with quick retries, and an HTTP client for it."""
-    app = app_with(seeded, webhook_backoff_base_s=0.02, webhook_backoff_cap_s=0.2, webhook_poll_s=0.05)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+async def api(live_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the real server (default retry settings: backoff from 1 s, with jitter)."""
+    async with httpx.AsyncClient(base_url=live_url, timeout=30) as client:
         yield client
 
 
@@ -123,6 +120,8 @@ async def test_deliveries_arrive_signed_complete_and_in_order_through_failures_t
 
         dead = (await api.get(f"/api/webhooks/{subs[2]['subscription']['id']}", headers=admin)).json()
         assert dead["lag"] > 0 and dead["consecutive_failures"] >= 1 and dead["last_status"] is None
+        for sub in subs:
+            await api.delete(f"/api/webhooks/{sub['subscription']['id']}", headers=keyed(admin))
 
 
 async def _is(value: Any, expected: int) -> bool:
