@@ -173,6 +173,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
             await _caught_up(http, healthy, await _head(http))
             phases: dict[str, list[float]] = {"healthy": [], "dead": []}
             rates: list[float] = []
+            delays: list[float] = []
             for _ in range(args.rounds):
                 for phase in ("healthy", "dead"):
                     await _set_active(http, dead, phase == "dead")
@@ -183,7 +184,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
                     batch = good.got[before:]
                     events = [g for g in batch if g[1] > start_head]
                     rates.append(len(events) / max(1e-9, max(g[2] for g in events) - started))
-            delays = [g[2] - g[3] for g in good.got]
+                    delays += [g[2] - g[3] for g in events]
             await _set_active(http, dead, False)
         ceiling = await _post_ceiling(f"http://127.0.0.1:{good.port}/ceiling", senders=args.subscriptions)
     finally:
