@@ -18,6 +18,7 @@ import msgspec
 class Received:
     """One request as it arrived; ``answered`` is the status written back (None if the sender hung up)."""
 
+    path: str
     headers: dict[str, str]
     body: bytes
     at: float  # unix time of arrival, to check the signature's timestamp against
@@ -45,6 +46,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     acknowledged: list[Received] = field(default_factory=list)
     url: str = ""
+    most_in_flight: dict[str, int] = field(default_factory=dict)  # per path: the most requests at once
+    _in_flight: dict[str, int] = field(default_factory=dict)
     _server: asyncio.Server | None = None
     _handlers: set[asyncio.Task[Any]] = field(default_factory=set)
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -82,17 +85,23 @@ class Receiver:
                     if name:
                         headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                request = Received(headers, body, time.time())
+                path = lines[0].split(" ")[1]
+                request = Received(path, headers, body, time.time())
                 self.received.append(request)
-                answer = self.behave(request)
-                if answer.delay_s:
-                    # the slow receiver under test (cut short when the test ends), not a wait for an outcome
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._closing.wait(), answer.delay_s)
-                if self._closing.is_set():
-                    return
-                writer.write(f"HTTP/1.1 {answer.status} Answer\r\ncontent-length: 2\r\n\r\nok".encode())
-                await writer.drain()
+                self._in_flight[path] = self._in_flight.get(path, 0) + 1
+                self.most_in_flight[path] = max(self.most_in_flight.get(path, 0), self._in_flight[path])
+                try:
+                    answer = self.behave(request)
+                    if answer.delay_s:
+                        # the slow receiver under test (cut short when the test ends), not a wait for an outcome
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._closing.wait(), answer.delay_s)
+                    if self._closing.is_set():
+                        return
+                    writer.write(f"HTTP/1.1 {answer.status} Answer\r\ncontent-length: 2\r\n\r\nok".encode())
+                    await writer.drain()
+                finally:
+                    self._in_flight[path] -= 1
                 if 200 <= answer.status < 300:
                     self.acknowledged.append(request)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):

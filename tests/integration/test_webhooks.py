@@ -10,13 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.webhooks import SIGNATURE_HEADER, verify
+from realtime.keys import Keys
+from server.settings import Settings
 from tests.api_helpers import keyed, new_warehouse, stamped_seq, token
 from tests.backends import wait_until
-from tests.live import produce, published_through
+from tests.conftest import app_with
+from tests.live import produce, published_through, serve
 from tests.webhook_receiver import Answer, Behaviour, Received, Receiver, always
 
 DEADLINE_S = 90.0
@@ -312,3 +316,49 @@ async def test_a_paused_subscription_resumes_where_it_stopped(
         await caught_up(api, admin, sub_id, 5)
         assert [r.event["seq"] for r in receiver.acknowledged] == [1, 2, 3, 4, 5]
         assert time.time() - receiver.received[0].at < DEADLINE_S
+
+
+async def test_two_instances_never_send_for_one_subscription_at_once(
+    api: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], seeded: Settings
+) -> None:
+    admin = await token(api, "admin")
+    warehouse = await new_warehouse(db)
+    slow: Behaviour = lambda _request: Answer(200, delay_s=0.05)  # noqa: E731
+    # a second instance on the same database: its dispatcher competes with the first one's for every lease
+    async with serve(app_with(seeded)), Receiver(slow) as receiver:
+        subs = [await subscribe(api, admin, warehouse, f"{receiver.url}/{n}") for n in range(4)]
+        for _ in range(5):
+            await produce(db, warehouse, 3)
+        await wait_until(lambda: _is(published_through(db, warehouse), 15), timeout_s=DEADLINE_S, what="stamping")
+        for sub in subs:
+            await caught_up(api, admin, sub["subscription"]["id"], 15)
+        for n, sub in enumerate(subs):
+            path = f"/hook/{n}"
+            assert receiver.most_in_flight[path] == 1, "one delivery in flight per subscription"
+            mine = [r for r in receiver.received if r.path == path]
+            assert [r.event["seq"] for r in mine] == list(range(1, 16))
+            for request in mine:
+                assert_signed(request, sub["secret"])
+
+
+async def test_deliveries_come_from_postgresql_so_losing_the_redis_stream_loses_nothing(
+    api: httpx.AsyncClient, db: async_sessionmaker[AsyncSession], seeded: Settings
+) -> None:
+    admin = await token(api, "admin")
+    warehouse = await new_warehouse(db)
+    async with Receiver(always(200)) as receiver:
+        sub = await subscribe(api, admin, warehouse, receiver.url)
+        first = await produce(db, warehouse, 5)
+        await wait_until(lambda: _is(published_through(db, warehouse), 5), timeout_s=DEADLINE_S, what="stamping")
+        # this warehouse's stream vanishes from Redis (only the test's own keys): the relay starts a new epoch
+        keys = Keys(seeded.redis_namespace)
+        redis = aioredis.from_url(seeded.redis_url or "")
+        try:
+            await redis.delete(keys.stream(warehouse), keys.meta(warehouse))
+        finally:
+            await redis.aclose()
+        second = await produce(db, warehouse, 5)
+        await wait_until(lambda: _is(published_through(db, warehouse), 10), timeout_s=DEADLINE_S, what="stamping")
+        await caught_up(api, admin, sub["subscription"]["id"], 10)
+        assert [r.event["entity_id"] for r in receiver.acknowledged] == first + second
+        assert [r.event["seq"] for r in receiver.acknowledged] == list(range(1, 11))
