@@ -15,3 +15,23 @@ def test_the_log_level_is_read_in_any_case() -> None:
 def test_an_unknown_log_level_is_refused() -> None:
     with pytest.raises(SettingsError, match="FLOORSYNC_LOG_LEVEL must be one of debug, info"):
         Settings.from_env({"FLOORSYNC_LOG_LEVEL": "loud"})
+
+
+def test_webhook_settings_are_read_from_the_environment_with_defaults() -> None:
+    assert Settings.from_env({}).webhook_max_attempts == 8
+    read = Settings.from_env({"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "3", "FLOORSYNC_WEBHOOK_TIMEOUT_S": "2.5"})
+    assert (read.webhook_max_attempts, read.webhook_timeout_s) == (3, 2.5)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "many"},
+        {"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "0"},
+        {"FLOORSYNC_WEBHOOK_TIMEOUT_S": "0"},
+        {"FLOORSYNC_WEBHOOK_FAILING_AFTER": "2.5"},
+    ],
+)
+def test_a_bad_webhook_setting_is_refused_with_its_name(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match=next(iter(env))):
+        Settings.from_env(env)
