@@ -3,10 +3,15 @@ p99 with and without dead receivers beside them, and the delivery p99 from commi
 
     python -m load_tests.bench webhooks --json
 
+Under load, commands run as fast as 8 callers can send them, faster than 10 subscriptions can be served
+on a small machine, so the delivery delay there includes the backlog; a last, paced phase (4 commands/s)
+gives the delivery delay from commit when the subscriptions keep up.
+
 Rounds alternate a phase with only healthy subscriptions and one where dead receivers (a port that
 accepts and never answers, and one that refuses) are subscribed too, so drift of the machine's speed
-hits both alike. The ceiling beside the delivery rate is what this process alone can POST to the same
-receiver from 10 concurrent senders (no server, no database), measured in the same run.
+hits both alike. The healthy receiver is a process of its own (load_tests/webhook_sink.py). The ceiling
+beside the delivery rate is what the benchmark process alone can POST to that receiver from as many
+concurrent senders as there are subscriptions (no server, no database), measured in the same run.
 """
 
 from __future__ import annotations
@@ -15,16 +20,16 @@ import argparse
 import asyncio
 import contextlib
 import secrets
+import subprocess
+import sys
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import msgspec
 import uvloop
 
-from load_tests.harness import backends, free_port, login_headers, percentile, server
+from load_tests.harness import REPO, backends, free_port, login_headers, percentile, server
 
 WAREHOUSE = "WH1"
 
@@ -35,44 +40,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--commands", type=int, default=300, help="commands per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="commands in flight")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--paced", type=int, default=60, help="commands at --paced-rate/s for the latency figure")
+    parser.add_argument("--paced-rate", type=float, default=4.0)
 
 
-class _Event(msgspec.Struct):
-    seq: int
-    occurred_at: datetime
+@contextlib.contextmanager
+def sink() -> Iterator[str]:
+    """The healthy receiver (load_tests/webhook_sink.py) as a process of its own; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "load_tests.webhook_sink", str(port)], cwd=REPO, stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()  # "sink ready"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
-@dataclass
-class GoodReceiver:
-    """Answers 200 at once; records (path, seq, arrival, occurred_at) of every delivery."""
-
-    got: list[tuple[str, int, float, float]] = field(default_factory=list)
-    port: int = 0
-    _server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        decode = msgspec.json.Decoder(_Event).decode
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                length = next(
-                    int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length"
-                )
-                body = await reader.readexactly(length)
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-                event = decode(body)
-                self.got.append((path, event.seq, time.time(), event.occurred_at.timestamp()))
-        writer.close()
+async def _records(http: httpx.AsyncClient, sink_url: str, start: int) -> list[list[Any]]:
+    answer = await http.get(f"{sink_url}/records?from={start}")
+    answer.raise_for_status()
+    records: list[list[Any]] = answer.json()
+    return records
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -100,6 +92,19 @@ async def _commands(http: httpx.AsyncClient, count: int, concurrency: int) -> li
 
     await asyncio.gather(*(caller() for _ in range(concurrency)))
     return latencies
+
+
+async def _paced(http: httpx.AsyncClient, count: int, rate: float) -> None:
+    """``count`` commands one every ``1 / rate`` seconds: a load the subscriptions keep up with."""
+    prefix = "WP" + secrets.token_hex(3).upper()
+    for n in range(count):
+        started = time.perf_counter()
+        body = {"code": f"{prefix}-{n}", "zone": "BENCH", "kind": "storage"}
+        answer = await http.post(
+            f"/api/warehouses/{WAREHOUSE}/locations", json=body, headers={"Idempotency-Key": f"{prefix}-{n}"}
+        )
+        answer.raise_for_status()
+        await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))  # pacing, not waiting
 
 
 async def _subscribe(http: httpx.AsyncClient, url: str, *, timeout_s: float = 10.0) -> int:
@@ -153,9 +158,8 @@ async def _post_ceiling(url: str, *, senders: int, seconds: float = 3.0) -> floa
         return done / (time.perf_counter() - started)
 
 
-async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
-    good = GoodReceiver()
-    await good.start()
+async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    got: list[list[Any]] = []  # [path, seq, arrival, occurred_at] per delivery, from the sink
     silent = await asyncio.start_server(_silent, "127.0.0.1", 0)
     silent_url = f"http://127.0.0.1:{silent.sockets[0].getsockname()[1]}/dead"
     refused_url = f"http://127.0.0.1:{free_port()}/refused"
@@ -163,7 +167,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as http:
-            healthy = [await _subscribe(http, f"http://127.0.0.1:{good.port}/s{n}") for n in range(args.subscriptions)]
+            healthy = [await _subscribe(http, f"{sink_url}/s{n}") for n in range(args.subscriptions)]
             dead = [
                 await _subscribe(http, silent_url if n % 2 == 0 else refused_url, timeout_s=2.0)
                 for n in range(args.dead)
@@ -177,18 +181,28 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
             for _ in range(args.rounds):
                 for phase in ("healthy", "dead"):
                     await _set_active(http, dead, phase == "dead")
-                    start_head, before = await _head(http), len(good.got)
+                    start_head = await _head(http)
+                    got += await _records(http, sink_url, len(got))
+                    before = len(got)
                     started = time.time()
                     phases[phase] += await _commands(http, args.commands, args.concurrency)
                     await _caught_up(http, healthy, await _head(http))
-                    batch = good.got[before:]
+                    got += await _records(http, sink_url, len(got))
+                    batch = got[before:]
                     events = [g for g in batch if g[1] > start_head]
                     rates.append(len(events) / max(1e-9, max(g[2] for g in events) - started))
                     delays += [g[2] - g[3] for g in events]
             await _set_active(http, dead, False)
-        ceiling = await _post_ceiling(f"http://127.0.0.1:{good.port}/ceiling", senders=args.subscriptions)
+            # latency from commit at a pace the subscriptions keep up with (no backlog in the figure)
+            start_head = await _head(http)
+            got += await _records(http, sink_url, len(got))
+            before = len(got)
+            await _paced(http, args.paced, args.paced_rate)
+            await _caught_up(http, healthy, await _head(http))
+            got += await _records(http, sink_url, len(got))
+            paced = [g[2] - g[3] for g in got[before:] if g[1] > start_head]
+        ceiling = await _post_ceiling(f"{sink_url}/ceiling", senders=args.subscriptions)
     finally:
-        await good.stop()
         silent.close()
     p99_healthy = percentile(phases["healthy"], 99) * 1000
     p99_dead = percentile(phases["dead"], 99) * 1000
@@ -206,12 +220,15 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, Any]:
         "command_p50_ms_dead": round(percentile(phases["dead"], 50) * 1000, 1),
         "command_p99_ms_dead": round(p99_dead, 1),
         "command_p99_dead_to_healthy": round(p99_dead / p99_healthy, 3) if p99_healthy else None,
-        "delivery_p50_ms_from_commit": round(percentile(delays, 50) * 1000, 1),
-        "delivery_p99_ms_from_commit": round(percentile(delays, 99) * 1000, 1),
-        "deliveries": len(good.got),
+        "delivery_p50_ms_from_commit_under_load": round(percentile(delays, 50) * 1000, 1),
+        "delivery_p99_ms_from_commit_under_load": round(percentile(delays, 99) * 1000, 1),
+        "paced_commands_per_s": args.paced_rate,
+        "delivery_p50_ms_from_commit_paced": round(percentile(paced, 50) * 1000, 1),
+        "delivery_p99_ms_from_commit_paced": round(percentile(paced, 99) * 1000, 1),
+        "deliveries": len(got),
     }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    with backends() as found, server(found) as srv:
-        return uvloop.run(_run(srv.url, args))
+    with backends() as found, server(found) as srv, sink() as sink_url:
+        return uvloop.run(_run(srv.url, sink_url, args))

@@ -19,7 +19,7 @@ from server.outbox import touched_warehouses
 from server.settings import Settings
 from server.webhooks.dispatcher import Dispatcher
 
-POOL_SIZE = 2
+POOL_SIZE = 3
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
