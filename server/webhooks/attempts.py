@@ -159,9 +159,16 @@ _DELIVERED_MANY = text(
     """
 UPDATE webhook_subscriptions SET cursor = :cursor, attempt = 0, head_seq = NULL, head_replay = false,
     next_attempt_at = now(), consecutive_failures = 0, failing_since = NULL, last_status = :status, last_error = NULL,
-    last_attempt_at = now(), last_success_at = now(), leased_until = now() + make_interval(secs => :lease)
+    last_attempt_at = now(), last_success_at = now(), leased_by = CASE WHEN :release THEN NULL ELSE leased_by END,
+    leased_until = CASE WHEN :release THEN NULL ELSE now() + make_interval(secs => :lease) END
 WHERE id = :id AND leased_by = :owner AND active RETURNING 1
 """
+)
+_PASS = text(
+    "UPDATE webhook_subscriptions SET cursor = greatest(cursor, :cursor),"
+    " leased_by = CASE WHEN :release THEN NULL ELSE leased_by END,"
+    " leased_until = CASE WHEN :release THEN NULL ELSE leased_until END"
+    " WHERE id = :id AND leased_by = :owner AND attempt = 0 RETURNING 1"
 )
 _LOG_MANY = text(
     "INSERT INTO webhook_deliveries (subscription_id, event_id, seq, event_type, attempt, outcome, replay,"
@@ -174,20 +181,32 @@ _REPLAYS_DELIVERED = text(
 )
 
 
-async def record_deliveries(db: AsyncSession, lease: Lease, attempts: list[Attempt], *, owner: str) -> bool:
+async def record_deliveries(
+    db: AsyncSession,
+    lease: Lease,
+    attempts: list[Attempt],
+    *,
+    owner: str,
+    skip_to: int | None = None,
+    release: bool = False,
+) -> bool:
     """Record a run of successful attempts in one transaction (a receiver that keeps up costs one commit
-    per run, not per event); False (and nothing written) if the lease was lost.
+    per run, not per event), move the cursor past ``skip_to`` (events of other types up to there), and
+    give the lease back if ``release``; False (and nothing written) if the lease was lost.
 
     Until this commits, a crash redelivers the run: at least once, never out of order.
     """
-    cursor = max([lease.cursor] + [a.item.seq for a in attempts if not a.item.replay])
-    updated = await db.scalar(
-        _DELIVERED_MANY,
-        {"cursor": cursor, "status": attempts[-1].status, "lease": lease.lease_s, "id": lease.id, "owner": owner},
-    )
+    cursor = max([lease.cursor, skip_to or 0] + [a.item.seq for a in attempts if not a.item.replay])
+    facts = {"cursor": cursor, "release": release, "id": lease.id, "owner": owner}
+    if attempts:
+        facts |= {"status": attempts[-1].status, "lease": lease.lease_s}
+    updated = await db.scalar(_DELIVERED_MANY if attempts else _PASS, facts)
     if updated is None:
         await db.rollback()
         return False
+    if not attempts:
+        lease.cursor = cursor
+        return True
     await db.execute(
         _LOG_MANY,
         {

@@ -44,8 +44,11 @@ class Dispatcher:
         poll_s: float,
         concurrency: int = 64,
         after_commit: AfterCommit | None = None,
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        # reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips
+        self.read_sessionmaker = read_sessionmaker or sessionmaker
         self.policy = policy
         self.poll_s = poll_s
         self.concurrency = concurrency
@@ -114,20 +117,22 @@ class Dispatcher:
 
     async def _serve(self, lease: Lease) -> None:
         """Send the subscription's items in order until one must wait for a retry or nothing is left."""
+        run = _Run()
         try:
-            while await self._serve_batch(lease):
+            while await self._serve_batch(lease, run):
                 pass
         except Exception:
             log.exception("webhook subscription %s: delivery pass failed", lease.id)
         finally:
-            with contextlib.suppress(Exception):
-                async with self.sessionmaker() as db, db.begin():
-                    await release(db, [lease.id], owner=self.owner)
+            if not run.released:
+                with contextlib.suppress(Exception):
+                    async with self.sessionmaker() as db, db.begin():
+                        await release(db, [lease.id], owner=self.owner)
 
-    async def _serve_batch(self, lease: Lease) -> bool:
-        async with self.sessionmaker() as db:
+    async def _serve_batch(self, lease: Lease, run: _Run) -> bool:
+        """One batch; True when more may be waiting right away."""
+        async with self.read_sessionmaker() as db:
             items, skip_to = await next_items(db, lease, limit=BATCH)
-        run = _Run()
         for item in items:
             attempt, answer = await self._attempt(lease, item)
             _count(attempt, answer)
@@ -142,19 +147,11 @@ class Dispatcher:
                 return False
             if attempt.outcome is Outcome.RETRY:
                 return False
-        if not await self._flush(lease, run):
-            return False
-        if skip_to is not None and skip_to > lease.cursor:
-            async with self.sessionmaker() as db, db.begin():
-                # events of other types up to the head: passed over, nothing to send
-                await db.execute(
-                    text(
-                        "UPDATE webhook_subscriptions SET cursor = :c WHERE id = :id AND leased_by = :o AND attempt = 0"
-                    ),
-                    {"c": skip_to, "id": lease.id, "o": self.owner},
-                )
-            lease.cursor = skip_to
-        return bool(items) and skip_to is None
+        if bool(items) and skip_to is None:
+            return await self._flush(lease, run)  # a full batch: more may be waiting
+        # caught up: the last commit also passes events of other types (up to the head) and gives the lease back
+        await self._flush(lease, run, skip_to=skip_to, release=True)
+        return False
 
     async def _attempt(self, lease: Lease, item: Item) -> tuple[Attempt, Answer]:
         """Send ``item`` once and judge the answer."""
@@ -175,13 +172,17 @@ class Dispatcher:
         )
         return attempt, answer
 
-    async def _flush(self, lease: Lease, run: _Run) -> bool:
-        """Commit the run of deliveries so far; False if the lease was lost meanwhile."""
-        if not run.attempts:
+    async def _flush(self, lease: Lease, run: _Run, *, skip_to: int | None = None, release: bool = False) -> bool:
+        """Commit the run of deliveries so far (and move past ``skip_to``, give the lease back if asked);
+        False if the lease was lost meanwhile."""
+        if not run.attempts and skip_to is None and not release:
             return True
         async with self.sessionmaker() as db:
             async with db.begin():
-                kept = await record_deliveries(db, lease, run.attempts, owner=self.owner)
+                kept = await record_deliveries(
+                    db, lease, run.attempts, owner=self.owner, skip_to=skip_to, release=release
+                )
+                run.released = kept and release
             if kept and self.after_commit is not None:
                 await self.after_commit(db)  # a resolved exception goes out on the stream
         run.clear()
@@ -226,6 +227,7 @@ class _Run:
 
     attempts: list[Attempt] = field(default_factory=list)
     since: float = 0.0
+    released: bool = False  # the lease was given back with the last commit
 
     def add(self, attempt: Attempt) -> None:
         if not self.attempts:

@@ -68,6 +68,7 @@ class DispatcherThread:
             retry_policy(self.settings),
             poll_s=self.settings.webhook_poll_s,
             after_commit=self._after_commit,
+            read_sessionmaker=make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT")),
         )
         await dispatcher.start()
         self._ready.set()
