@@ -18,6 +18,7 @@ class ExceptionKind(StrEnum):
     CREDIT_HOLD = "credit_hold"
     POSTING_FAILURE = "posting_failure"
     BADGE_LOCKED = "badge_locked"
+    WEBHOOK_FAILING = "webhook_failing"
 
 
 class ExceptionState(StrEnum):

@@ -20,6 +20,7 @@ from server.auth.service import AuthContext
 from server.client_address import ClientAddressMiddleware, trusted_networks
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES
+from server.feed.routes import list_events
 from server.imports.history import HistoryController
 from server.imports.routes import ImportController
 from server.limits import InputLimitsMiddleware
@@ -50,6 +51,8 @@ from server.streaming import realtime_lifespan
 from server.strict_json import StrictRequest
 from server.sweeper import sweeper_lifespan
 from server.transactions import TransactionMiddleware
+from server.webhooks.lifespan import webhooks_lifespan
+from server.webhooks.routes import WebhookController
 
 log = logging.getLogger("floorsync")
 
@@ -132,6 +135,8 @@ def create_app(settings: Settings) -> Litestar:
             HistoryController,
             RealtimeController,
             realtime_socket,
+            WebhookController,
+            list_events,
             *PWA_HANDLERS,
         ],
         dependencies=DEPENDENCIES,
@@ -148,7 +153,7 @@ def create_app(settings: Settings) -> Litestar:
         # Litestar's non-blocking queue handler, at the configured level (its default is INFO whatever
         # FLOORSYNC_LOG_LEVEL says)
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
-        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, frozen_startup_heap],
+        lifespan=[lifespan, realtime_lifespan, sweeper_lifespan, webhooks_lifespan, frozen_startup_heap],
         openapi_config=openapi_config(version="0.1.0", env=settings.env),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         debug=False,

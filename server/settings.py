@@ -53,6 +53,12 @@ class Settings:
     max_document_lines: int = 1000  # lines of one order, ASN, PO, receipt, count...
     max_quantity: int = 100_000_000  # base units in one quantity field
     db_pool_timeout_s: float = 30.0  # longest wait for a database connection before answering 503 server.busy
+    webhook_max_attempts: int = 8  # tries of one event before it goes to the dead-letter list
+    webhook_timeout_s: float = 10.0  # per delivery request
+    webhook_backoff_base_s: float = 1.0
+    webhook_backoff_cap_s: float = 600.0
+    webhook_failing_after: int = 5  # consecutive failures that raise a webhook_failing exception
+    webhook_poll_s: float = 0.2
 
     @property
     def embedded_postgres(self) -> bool:
@@ -110,6 +116,7 @@ class Settings:
         proxies = parse_proxies(env.get("FLOORSYNC_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
+        webhooks = _webhook_settings(env)
         return cls(
             database_url=database_url,
             redis_url=redis_url,
@@ -124,6 +131,7 @@ class Settings:
             hash_concurrency=int(hash_text),
             trusted_proxies=proxies,
             **limits,
+            **webhooks,
         )
 
 
@@ -147,6 +155,31 @@ def parse_proxies(text: str) -> tuple[str, ...]:
                 f"FLOORSYNC_TRUSTED_PROXIES holds {proxy!r}, which is not an IP address or CIDR"
             ) from None
     return proxies
+
+
+# FLOORSYNC_WEBHOOK_* variables: (field, parser, lowest value allowed)
+_WEBHOOK_ENV: dict[str, tuple[str, type[int] | type[float], float]] = {
+    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int, 1),
+    "FLOORSYNC_WEBHOOK_TIMEOUT_S": ("webhook_timeout_s", float, 0.1),
+    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": ("webhook_backoff_base_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": ("webhook_backoff_cap_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_FAILING_AFTER": ("webhook_failing_after", int, 1),
+}
+
+
+def _webhook_settings(env: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, (field, parse, lowest) in _WEBHOOK_ENV.items():
+        if name not in env:
+            continue
+        try:
+            value = parse(env[name])
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {env[name]!r}") from None
+        if value < lowest:
+            raise SettingsError(f"{name} must be at least {lowest}, not {value}")
+        found[field] = value
+    return found
 
 
 def dev_secret(data_dir: Path) -> str:

@@ -31,3 +31,23 @@ def test_input_limits_are_read_from_the_environment() -> None:
 def test_an_input_limit_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="FLOORSYNC_MAX_JSON_DEPTH must be a positive whole number"):
         Settings.from_env({"FLOORSYNC_MAX_JSON_DEPTH": value})
+
+
+def test_webhook_settings_are_read_from_the_environment_with_defaults() -> None:
+    assert Settings.from_env({}).webhook_max_attempts == 8
+    read = Settings.from_env({"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "3", "FLOORSYNC_WEBHOOK_TIMEOUT_S": "2.5"})
+    assert (read.webhook_max_attempts, read.webhook_timeout_s) == (3, 2.5)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "many"},
+        {"FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "0"},
+        {"FLOORSYNC_WEBHOOK_TIMEOUT_S": "0"},
+        {"FLOORSYNC_WEBHOOK_FAILING_AFTER": "2.5"},
+    ],
+)
+def test_a_bad_webhook_setting_is_refused_with_its_name(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match=next(iter(env))):
+        Settings.from_env(env)

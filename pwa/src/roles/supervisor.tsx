@@ -7,6 +7,7 @@ import { type LiveEvent, type Position, type PresenceMember, subscribe, Versions
 import { sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Message, money, type Note, Spark, Tabs } from '../ui'
+import { IntegrationsToggle } from './integrations'
 import { type Task, WarehousePicker } from './picking-state'
 import { Approvals, Exceptions } from './supervisor-queues'
 
@@ -43,6 +44,7 @@ export function Supervisor() {
       {tab === 'waves' && <Waves warehouse={warehouse} />}
       {tab === 'exceptions' && <Exceptions warehouse={warehouse} />}
       {tab === 'approvals' && <Approvals warehouse={warehouse} />}
+      <IntegrationsToggle warehouse={warehouse} />
     </div>
   )
 }

@@ -1,0 +1,1 @@
+"""The pull feed: the warehouse event streams' stamped sequence, read from PostgreSQL page by page."""

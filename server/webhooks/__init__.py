@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions, the signed delivery worker, the delivery log and dead letters."""
