@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
