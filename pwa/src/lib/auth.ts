@@ -1,8 +1,9 @@
-// Logging in (password, or badge + PIN on handhelds), registering this install as a device, and
-// logging out. The device id is kept across logins: every login on this install is bound to it,
-// so its numbered mutation queue stays one sequence whoever holds the handheld.
+// Logging in (password, or badge + PIN on handhelds), binding the login to this install's device
+// (lib/device registers it), and logging out. The device id is kept across logins: every login on
+// this install is bound to it, so its numbered mutation queue stays one sequence whoever holds it.
 import { adopt, api, post, session, type User } from './api'
-import { getDevice, setDevice } from './db'
+import { getDevice } from './db'
+import { ensureDevice } from './device'
 import { flush, sync } from './queue'
 
 interface TokenAnswer {
@@ -10,16 +11,6 @@ interface TokenAnswer {
   refresh_token: string
   expires_in: number
   user: User
-}
-
-interface DeviceRegistered {
-  device: { id: string; name: string; last_mutation_id: number }
-  tokens: TokenAnswer
-}
-
-function defaultDeviceName(): string {
-  const platform = (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData?.platform
-  return `${platform || 'Browser'} ${crypto.randomUUID().slice(0, 4).toUpperCase()}`
 }
 
 async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): Promise<User> {
@@ -34,13 +25,10 @@ async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): P
     else throw error
   }
   adopt(answer)
-  if (!answer.user.device_id) {
-    const registered = await post<DeviceRegistered>('/api/devices', {
-      name: device?.name ?? defaultDeviceName(),
-      platform: navigator.userAgent.slice(0, 64),
-    })
-    await setDevice({ id: registered.device.id, name: registered.device.name }, registered.device.last_mutation_id)
-    adopt(registered.tokens)
+  try {
+    await ensureDevice()
+  } catch {
+    // a network drop (or a reload) cut the registration short: the queue retries it before any replay
   }
   void flush()
   return session.get()!.user
