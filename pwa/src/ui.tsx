@@ -175,6 +175,54 @@ export function Tabs<T extends string>({ tabs, current, onChange }: { tabs: [NoI
   )
 }
 
+export interface Answer {
+  text: string
+  checked: boolean
+}
+
+interface AskProps {
+  title: string
+  label: string
+  submit: string
+  required?: boolean
+  check?: string // an optional yes/no asked with the text
+  onDone(answer: Answer | null): void
+}
+
+/** An in-app question (instead of the browser's prompt()): a modal dialog with a text and maybe a checkbox. */
+export function Ask({ title, label, submit, required = false, check, onDone }: AskProps) {
+  const dialog = useRef<HTMLDialogElement>(null)
+  useLayoutEffect(() => {
+    dialog.current?.showModal()
+  }, [])
+  const done = (event: Event) => {
+    event.preventDefault()
+    const form = new FormData(event.target as HTMLFormElement)
+    onDone({ text: String(form.get('text') ?? '').trim(), checked: form.get('check') === 'on' })
+  }
+  return (
+    <dialog ref={dialog} class="ask" aria-labelledby="ask-title" onCancel={(e) => { e.preventDefault(); onDone(null) }}>
+      <form class="stack" onSubmit={done}>
+        <h2 id="ask-title">{title}</h2>
+        <Field label={label}>
+          <textarea name="text" rows={3} required={required} maxLength={500} />
+        </Field>
+        {check && (
+          <label class="check">
+            <input type="checkbox" name="check" /> {check}
+          </label>
+        )}
+        <div class="row">
+          <button type="submit">{submit}</button>
+          <button type="button" class="secondary" onClick={() => onDone(null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  )
+}
+
 export function Field({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     <label class="field">

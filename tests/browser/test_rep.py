@@ -33,7 +33,7 @@ async def test_a_reps_atp_drops_live_when_an_order_is_allocated_elsewhere(
     await expect(available).to_have_text(str(item["free"] - 4))
 
     # the detail shows every warehouse the rep sells from, and follows the same events
-    await page.get_by_role("button", name=re.compile(rf"^{item['sku']} .*: details$")).click()
+    await page.get_by_role("button", name=re.compile(rf"^{item['sku']} .*: availability per warehouse$")).click()
     detail = page.get_by_role("dialog")
     await expect(detail.get_by_test_id("atp-WH1")).to_contain_text(f"{item['free'] - 4} available now")
     await expect(detail.get_by_test_id("atp-WH2")).to_contain_text("available now")

@@ -4,6 +4,7 @@
 import { adopt, api, post, session, type User } from './api'
 import { getDevice } from './db'
 import { ensureDevice } from './device'
+import { forgetKept } from './offline-cache'
 import { flush, sync } from './queue'
 
 interface TokenAnswer {
@@ -54,6 +55,7 @@ export async function logout(): Promise<void> {
   } catch {
     // offline or already ended: the refresh token is dropped here either way
   }
+  await forgetKept()
   session.set(null)
   sync.update((s) => ({ ...s, problem: null }))
 }
