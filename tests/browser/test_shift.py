@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     device,
     log_in,
     screenshot,
+    small_targets,
     stocked_items,
     wedge,
 )
@@ -146,18 +147,6 @@ async def _inside(page: Page, target: Locator, what: str) -> None:
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], f"{what} is off screen: {box}"
 
 
-async def _small_targets(page: Page) -> list[str]:
-    """Visible buttons, inputs and selects less than 48 px high (or wide), named."""
-    found: list[str] = await page.evaluate(
-        """() => [...document.querySelectorAll('button, input, select, a[href]')]
-          .filter((e) => e.offsetParent !== null && e.type !== 'checkbox')
-          .map((e) => [e, e.getBoundingClientRect()])
-          .filter(([, r]) => r.height < 47.5 || r.width < 47.5)
-          .map(([e, r]) => `${e.tagName} ${e.textContent || e.name || e.id}: ${r.width}x${r.height}`)"""
-    )
-    return found
-
-
 @pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
@@ -168,7 +157,7 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     context, page = await device(browser, contexts, viewport)
     await context.add_init_script(BUZZ_SPY)
     await badge_log_in(page, floor, "1002", "2345")
-    assert await _small_targets(page) == []
+    assert await small_targets(page) == []
     await page.get_by_test_id("claim").click()
     step = page.get_by_test_id("pick-step")
     scan = page.get_by_label("Scan the location")
@@ -201,7 +190,7 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     short = page.get_by_role("button", name="Confirm short pick: 2 of 3")
     await _inside(page, short, "the short-pick confirm button")
     await _inside(page, page.get_by_text("Fewer than asked"), "the short-pick warning")
-    assert await _small_targets(page) == []
+    assert await small_targets(page) == []
     await screenshot(page, f"picker-short-{'handheld' if viewport == HANDHELD else 'tablet'}")
     await quantity.fill("3")
     await page.keyboard.press("Enter")
