@@ -13,6 +13,7 @@ const key = (name: string) => `cache:${session.get()?.user.username ?? ''}:${nam
 
 /** Merge fetched records into the kept ones (by their own key), each stamped with now. */
 export async function keep<T>(name: string, records: Record<string, T>): Promise<void> {
+  if (!session.get()) return // an answer arriving after logout is not kept
   const database = await db()
   const at = new Date().toISOString()
   const tx = database.transaction('kv', 'readwrite')

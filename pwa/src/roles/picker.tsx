@@ -50,7 +50,7 @@ export function Picker() {
             fail()
             setNote({
               kind: 'error',
-              text: data.assigned_to ? `Task ${data.id} was given to ${data.assigned_to}.` : `Task ${data.id} was put back in the pool.`,
+              text: `The pick at ${data.location} (${data.sku}) was ${data.assigned_to ? `given to ${data.assigned_to}` : 'put back in the pool'}.`,
             })
           }
         }
