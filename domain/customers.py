@@ -37,6 +37,17 @@ class Money:
         """This amount ``qty`` times (a unit price times a quantity)."""
         return Money(self.amount * qty, self.currency)
 
+    def __str__(self) -> str:
+        """In the currency's units, as people read it: ``228.00 EUR``, ``2,000 JPY``."""
+        places = MINOR_DIGITS.get(self.currency, 2)
+        units, minor = divmod(abs(self.amount), 10**places)
+        sign = "-" if self.amount < 0 else ""
+        return f"{sign}{units:,}{f'.{minor:0{places}d}' if places else ''} {self.currency}"
+
+
+# ISO 4217 currencies whose minor unit is not the cent (two digits is the default)
+MINOR_DIGITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+
 
 @dataclass(frozen=True)
 class Customer:
@@ -98,13 +109,12 @@ def check_credit(customer: Customer, *, open_orders: Money, this_order: Money) -
     exposure = open_orders + this_order
     spare = limit - exposure  # raises money.currency_mismatch before any decision is made
     if spare.amount >= 0:
-        reason = f"Within limit; {spare.amount} {limit.currency} minor units to spare"
+        reason = f"Within limit; {spare} to spare"
         return CreditDecision(True, "credit.ok", reason, exposure, limit)
     return CreditDecision(
         False,
         "credit.limit_exceeded",
-        f"{customer.name} would be {-spare.amount} {limit.currency} minor units over the credit limit"
-        f" of {limit.amount}",
+        f"{customer.name} would be {Money(-spare.amount, limit.currency)} over the credit limit of {limit}",
         exposure,
         limit,
     )

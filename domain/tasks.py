@@ -204,6 +204,14 @@ def mark_exception(task: Task, *, reason: str, now: datetime, qty_done: int | No
     return transition(task, TaskState.EXCEPTION, now=now, reason=reason, qty_done=done, lease_expires_at=None)
 
 
+def settle_exception(task: Task, *, now: datetime) -> Task:
+    """A supervisor resolved what parked the task: it closes with what was done (the rest, as after a
+    short pick, already went to another bin or a backorder); a task in any other state is left alone."""
+    if task.state is not TaskState.EXCEPTION:
+        return task
+    return transition(task, TaskState.DONE, now=now, lease_expires_at=None)
+
+
 def cancel(task: Task, *, reason: str, now: datetime) -> Task:
     """Cancel a task that is not finished yet."""
     return transition(task, TaskState.CANCELLED, now=now, reason=reason, lease_expires_at=None)

@@ -1,11 +1,29 @@
-import { useState } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { describe } from './lib/api'
 import { loginWithBadge, loginWithPassword } from './lib/auth'
 import { Field, Message, type Note, Tabs } from './ui'
 
+type Mode = 'badge' | 'password'
+const MODE_KEY = 'fs.login-mode'
+
 /** Password login, or badge + PIN as handhelds do (the badge can be scanned into its field). */
 export function Login() {
-  const [mode, setMode] = useState<'badge' | 'password'>('password')
+  // a handheld logs in by badge shift after shift: it opens on the way it was last used
+  const [mode, setModeState] = useState<Mode>(() => (localStorage.getItem(MODE_KEY) === 'badge' ? 'badge' : 'password'))
+  const setMode = (next: Mode) => {
+    localStorage.setItem(MODE_KEY, next)
+    setModeState(next)
+  }
+  const first = useRef<HTMLInputElement>(null)
+  const pin = useRef<HTMLInputElement>(null)
+  // focus before the next paint, on every tab change too: a wedge scan may follow the tap at once
+  useLayoutEffect(() => first.current?.focus(), [mode])
+  // a wedge ends the badge with Enter: that moves on to the PIN instead of submitting half a login
+  const badgeKey = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || pin.current?.value) return
+    event.preventDefault()
+    if ((event.target as HTMLInputElement).value.trim()) pin.current?.focus()
+  }
   const [note, setNote] = useState<Note>(null)
   const [busy, setBusy] = useState(false)
   const submit = async (event: Event) => {
@@ -39,7 +57,7 @@ export function Login() {
         {mode === 'password' ? (
           <>
             <Field label="Username">
-              <input name="username" autocomplete="username" required autoFocus />
+              <input ref={first} name="username" autocomplete="username" required />
             </Field>
             <Field label="Password">
               <input name="password" type="password" autocomplete="current-password" required />
@@ -48,10 +66,10 @@ export function Login() {
         ) : (
           <>
             <Field label="Badge">
-              <input name="badge" autocomplete="off" inputMode="numeric" required autoFocus />
+              <input ref={first} name="badge" autocomplete="off" inputMode="numeric" required onKeyDown={badgeKey} />
             </Field>
             <Field label="PIN">
-              <input name="pin" type="password" inputMode="numeric" autocomplete="off" required />
+              <input ref={pin} name="pin" type="password" inputMode="numeric" autocomplete="off" required />
             </Field>
           </>
         )}

@@ -1,6 +1,7 @@
 // Shared pieces of every role's screen: the scan field, camera, sync banner, messages and tabs.
 import type { ComponentChildren } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import type { Rejection } from './lib/db'
 import { dismissRejection, flush, sync } from './lib/queue'
 import { useStore } from './lib/store'
 import { liveStatus } from './lib/live'
@@ -104,26 +105,33 @@ function CameraScan({ onScan, onClose }: { onScan(value: string): void; onClose(
   )
 }
 
-/** Offline banner with the number of queued actions, and whatever the server rejected. */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** Offline banner with the number of queued actions and what they wait for, and what the server refused. */
 export function SyncBanner() {
   const state = useStore(sync)
   const live = useStore(liveStatus)
+  const waiting = state.registering ? 'this device is registered with the server' : null
   return (
-    <div class="sync">
+    <div class="sync" data-testid="sync">
       {!state.online && (
         <p class="banner offline" role="status" data-testid="offline-banner">
-          Offline: {state.queued} action{state.queued === 1 ? '' : 's'} queued; they are sent when the network is back.
+          Offline: {plural(state.queued, 'action')} queued; {waiting ? `they are sent once back online and ${waiting}` : 'they are sent when the network is back'}.
         </p>
       )}
-      {state.online && state.queued > 0 && (
+      {state.online && (state.queued > 0 || state.registering) && (
         <p class="banner pending" role="status" data-testid="pending-banner">
-          {state.syncing ? 'Sending' : 'Waiting to send'} {state.queued} queued action{state.queued === 1 ? '' : 's'}.{' '}
-          <button type="button" class="link" onClick={() => void flush()}>
-            Send now
+          <span>
+            {waiting
+              ? `Registering this device with the server; ${plural(state.queued, 'queued action')} ${state.queued === 1 ? 'waits' : 'wait'} for it.`
+              : `${state.syncing ? 'Sending' : 'Waiting to send'} ${plural(state.queued, 'queued action')}.`}
+          </span>
+          <button type="button" class="secondary" onClick={() => void flush()}>
+            {waiting ? 'Retry now' : 'Send now'}
           </button>
         </p>
       )}
-      {state.online && state.queued === 0 && live === 'offline' && (
+      {state.online && state.queued === 0 && !state.registering && live === 'offline' && (
         <p class="banner pending" role="status">
           Reconnecting live updates…
         </p>
@@ -133,22 +141,25 @@ export function SyncBanner() {
           {state.problem}
         </p>
       )}
-      {state.rejections.length > 0 && (
-        <section class="rejections" aria-label="Rejected actions" data-testid="rejections">
-          <h2>Rejected by the server</h2>
-          <ul>
-            {state.rejections.map((r) => (
-              <li key={r.id}>
-                <strong>{r.label}</strong>: {r.detail} <code>{r.code}</code>{' '}
-                <button type="button" class="link" onClick={() => void dismissRejection(r.id!)}>
-                  Dismiss
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {state.rejections.length > 0 && <Refused rejections={state.rejections} />}
     </div>
+  )
+}
+
+/** The latest refused action as one line (the reason in plain words), with how many more wait to be seen. */
+function Refused({ rejections }: { rejections: Rejection[] }) {
+  const latest = rejections[rejections.length - 1]
+  const more = rejections.length - 1
+  return (
+    <p class="banner error rejection" role="alert" data-testid="rejections">
+      <span>
+        Not done: {latest.label}. {latest.detail}
+        {more > 0 && ` (+${more} more)`}
+      </span>
+      <button type="button" class="secondary" onClick={() => void dismissRejection(latest.id!)}>
+        Dismiss
+      </button>
+    </p>
   )
 }
 
@@ -161,6 +172,54 @@ export function Tabs<T extends string>({ tabs, current, onChange }: { tabs: [NoI
         </button>
       ))}
     </nav>
+  )
+}
+
+export interface Answer {
+  text: string
+  checked: boolean
+}
+
+interface AskProps {
+  title: string
+  label: string
+  submit: string
+  required?: boolean
+  check?: string // an optional yes/no asked with the text
+  onDone(answer: Answer | null): void
+}
+
+/** An in-app question (instead of the browser's prompt()): a modal dialog with a text and maybe a checkbox. */
+export function Ask({ title, label, submit, required = false, check, onDone }: AskProps) {
+  const dialog = useRef<HTMLDialogElement>(null)
+  useLayoutEffect(() => {
+    dialog.current?.showModal()
+  }, [])
+  const done = (event: Event) => {
+    event.preventDefault()
+    const form = new FormData(event.target as HTMLFormElement)
+    onDone({ text: String(form.get('text') ?? '').trim(), checked: form.get('check') === 'on' })
+  }
+  return (
+    <dialog ref={dialog} class="ask" aria-labelledby="ask-title" onCancel={(e) => { e.preventDefault(); onDone(null) }}>
+      <form class="stack" onSubmit={done}>
+        <h2 id="ask-title">{title}</h2>
+        <Field label={label}>
+          <textarea name="text" rows={3} required={required} maxLength={500} />
+        </Field>
+        {check && (
+          <label class="check">
+            <input type="checkbox" name="check" /> {check}
+          </label>
+        )}
+        <div class="row">
+          <button type="submit">{submit}</button>
+          <button type="button" class="secondary" onClick={() => onDone(null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
   )
 }
 

@@ -15,11 +15,11 @@ from server.deps import Caller, Db
 from server.mutations import register
 from server.services import tasks
 from server.services.count_scans import count_prompt, scan_count  # cycle counts (issue #4 item 9)
-from server.services.count_views import handheld_view  # a count task never shows the system quantity
 from server.services.floor_mutations import ConfirmPick, confirm_pick
 from server.services.picking import TaskScan, pick_prompt, scan_pick
 from server.services.putaway import putaway_prompt, scan_putaway
 from server.services.replenish_scans import replenish_prompt, scan_replenish  # replenishment (issue #4 item 8)
+from server.services.task_manifest import handheld_views
 from server.services.tasks import TaskRecord
 from server.services.waves import ReleaseWave, release_wave
 
@@ -61,11 +61,8 @@ class TaskController(Controller):
         )
         if not trip:
             return {"task": None, "prompt": None, "trip": []}
-        return {
-            "task": handheld_view(trip[0]),
-            "prompt": _prompt(trip[0]),
-            "trip": [handheld_view(r) for r in trip],
-        }
+        views = await handheld_views(db, trip)  # each with the GTINs it accepts, for offline checks
+        return {"task": views[0], "prompt": _prompt(trip[0]), "trip": views}
 
     @get("/{task_id:int}", operation_id="getTask")
     async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> dict[str, Any]:
@@ -73,7 +70,7 @@ class TaskController(Controller):
         found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
         if not found:
             raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404)
-        return {"task": handheld_view(found[0]), "prompt": _prompt(found[0])}
+        return {"task": (await handheld_views(db, found))[0], "prompt": _prompt(found[0])}
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
     async def scan(

@@ -17,6 +17,7 @@ from server.outbox import Event, emit_many
 from server.services import tasks
 
 ACTIVE = ("open", "assigned", "in_progress", "exception")
+DONE_SHOWN = 100  # tasks done today that the board lists (it counts them all)
 
 
 async def task_board(db: AsyncSession, warehouse: str, *, limit: int) -> dict[str, Any]:
@@ -51,9 +52,10 @@ async def task_board(db: AsyncSession, warehouse: str, *, limit: int) -> dict[st
             by_worker.setdefault(r.claimed_by, {}).setdefault(r.state, 0)
             by_worker[r.claimed_by][r.state] += n
         lapsed += n if r.lapsed else 0
+    since = now.replace(hour=0, minute=0, second=0, microsecond=0)
     done_today = await db.scalar(
         text("SELECT count(*) FROM tasks WHERE warehouse = :wh AND state = 'done' AND updated_at >= :since"),
-        {"wh": warehouse, "since": now.replace(hour=0, minute=0, second=0, microsecond=0)},
+        {"wh": warehouse, "since": since},
     )
     queues = (
         await db.execute(
@@ -70,6 +72,13 @@ async def task_board(db: AsyncSession, warehouse: str, *, limit: int) -> dict[st
         {"wh": warehouse, "active": list(ACTIVE)},
     )
     active.sort(key=lambda r: (-r.task.priority, r.id))
+    # the latest done today too, so the board's done column shows what its "done today" tile counts
+    done = await tasks.load(
+        db,
+        "t.warehouse = :wh AND t.state = 'done' AND t.updated_at >= :since",
+        {"wh": warehouse, "since": since},
+        suffix=f"DESC LIMIT {DONE_SHOWN}",
+    )
     return {
         "warehouse": warehouse,
         "as_of": as_of,
@@ -81,7 +90,7 @@ async def task_board(db: AsyncSession, warehouse: str, *, limit: int) -> dict[st
         "done_today": int(done_today or 0),
         "open_exceptions": int(queues.exceptions),
         "pending_approvals": int(queues.approvals),
-        "tasks": [tasks.task_view(r) for r in active[:limit]],
+        "tasks": [tasks.task_view(r) for r in [*active[:limit], *done]],
     }
 
 

@@ -12,9 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import exception_queue as queue
+from domain import tasks as task_rules
 from domain.errors import DomainError
 from domain.exception_queue import ExceptionKind, ExceptionRecord, ExceptionState
+from domain.tasks import TaskState
 from server.outbox import Event, emit_many
+from server.services import tasks
 
 EXCEPTION_RAISED = "exception.raised"
 
@@ -172,8 +175,29 @@ async def resolve_exception(
             exception=exception_id,
             approval=int(pending),
         )
-    resolved = queue.resolve(record, by=by, now=datetime.now(UTC), resolution=resolution)
-    return await _save(db, resolved, "exception.resolved")
+    now = datetime.now(UTC)
+    resolved = queue.resolve(record, by=by, now=now, resolution=resolution)
+    view = await _save(db, resolved, "exception.resolved")
+    await _settle_task(db, resolved, now=now)
+    return view
+
+
+async def _settle_task(db: AsyncSession, record: ExceptionRecord, *, now: datetime) -> None:
+    """A task parked by this exception leaves the board's exception column once it is resolved."""
+    if not record.subject.startswith("task:"):
+        return
+    found = await tasks.load(
+        db, "t.ref = :ref AND t.warehouse = :wh", {"ref": record.subject.removeprefix("task:"), "wh": record.warehouse}
+    )
+    if not found or found[0].task.state is not TaskState.EXCEPTION:
+        return
+    task = await tasks.load_locked(db, record.warehouse, found[0].id)
+    settled = task_rules.settle_exception(task.task, now=now)
+    if settled is task.task:
+        return
+    task.task = settled
+    await tasks.save(db, task)
+    await emit_many(db, [tasks.task_event(task)])
 
 
 async def resolve_subject(db: AsyncSession, warehouse: str, subject: str, *, by: str, resolution: str) -> None:

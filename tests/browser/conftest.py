@@ -214,3 +214,15 @@ async def allocated_order(floor: Floor, sku: str, qty: int, *, customer: str = "
     )
     assert order["status"] == "allocated", order
     return str(order["number"])
+
+
+async def small_targets(page: Page) -> list[str]:
+    """Visible buttons, fields and links smaller than a 48 px touch target, named (checkboxes sit in a 48 px label)."""
+    found: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+          .filter((e) => e.offsetParent !== null && e.type !== 'checkbox')
+          .map((e) => [e, e.getBoundingClientRect()])
+          .filter(([, r]) => r.height < 47.5 || r.width < 47.5)
+          .map(([e, r]) => `${e.tagName} ${(e.textContent || e.name || e.id).trim()}: ${r.width}x${r.height}`)"""
+    )
+    return found

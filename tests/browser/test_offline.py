@@ -1,6 +1,6 @@
 """Offline: the app shell opens without a network, picks made offline are queued in IndexedDB and
-replayed once back (after refreshing a lapsed token), each applied exactly once; a pick the server
-rejects is shown as rejected and can be redone."""
+replayed once back (after refreshing a lapsed token), each applied exactly once; a wrong item is
+refused at the bin offline; a pick the server rejects is shown as rejected and can be redone."""
 
 from __future__ import annotations
 
@@ -70,9 +70,15 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
     done = [await _pick(page, tasks, gtin_of=gtin_of)]
     done.append(await _pick(page, tasks, gtin_of=gtin_of))
     last = await page.get_by_test_id("location").inner_text()
-    wrong_gtin = gtin_of[done[0]]  # another task's item: only the server can tell
-    await _pick(page, tasks, gtin_of=gtin_of, wrong=wrong_gtin)
+    step = page.get_by_test_id("pick-step")
+    await wedge(page, last)
+    await wedge(page, gtin_of[done[0]])  # another task's item: the task's GTINs refuse it at the bin
+    await expect(page.get_by_role("alert")).to_contain_text("Wrong item")
+    await expect(step).to_have_attribute("data-step", "item")
+    await _pick(page, tasks, gtin_of=gtin_of)
     await expect(page.get_by_test_id("offline-banner")).to_contain_text("3 actions queued")
+    # meanwhile the supervisor hands the last task to another picker: only the server can tell
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{tasks[last]['id']}/reassign", {"worker": "picker2"})
     await screenshot(page, "picker-offline")
 
     # the access token lapses while away; a reload offline comes back from the service worker
@@ -87,7 +93,7 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
     await expect(page.get_by_test_id("offline-banner")).to_be_hidden()
     await expect(page.get_by_test_id("pending-banner")).to_be_hidden()
     rejected = page.get_by_test_id("rejections")
-    await expect(rejected).to_contain_text("Wrong item")
+    await expect(rejected).to_contain_text(f"at {last}")
     for location in done:
         await expect(trip.get_by_role("listitem").filter(has_text=location)).to_contain_text("done")
     row = trip.get_by_role("listitem").filter(has_text=last)
@@ -104,7 +110,7 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
     assert [(m.mutation_id, m.kind, m.outcome, m.code) for m in mutations] == [
         (1, "pick.confirm", "applied", None),
         (2, "pick.confirm", "applied", None),
-        (3, "pick.confirm", "rejected", "scan.wrong_item"),
+        (3, "pick.confirm", "rejected", "task.not_claimed_by_worker"),
     ]
     for location in done:
         task_id = tasks[location]["id"]
@@ -128,7 +134,8 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
     )
     assert rotated >= 1
 
-    # the rejected pick is redone online from the step the server holds
+    # handed back, the rejected pick is redone online from the step the server holds
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{tasks[last]['id']}/reassign", {"worker": "picker1"})
     await row.get_by_role("button", name="Redo").click()
     await _pick(page, tasks, gtin_of=gtin_of)
     await expect(row).to_contain_text("done")

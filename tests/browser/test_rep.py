@@ -33,7 +33,7 @@ async def test_a_reps_atp_drops_live_when_an_order_is_allocated_elsewhere(
     await expect(available).to_have_text(str(item["free"] - 4))
 
     # the detail shows every warehouse the rep sells from, and follows the same events
-    await page.get_by_role("button", name=re.compile(rf"^{item['sku']} .*: details$")).click()
+    await page.get_by_role("button", name=re.compile(rf"^{item['sku']} .*: availability per warehouse$")).click()
     detail = page.get_by_role("dialog")
     await expect(detail.get_by_test_id("atp-WH1")).to_contain_text(f"{item['free'] - 4} available now")
     await expect(detail.get_by_test_id("atp-WH2")).to_contain_text("available now")
@@ -86,3 +86,50 @@ async def test_an_order_taken_offline_is_placed_once_when_back_online_and_its_st
 
     await floor.call("rep1", "POST", f"/api/orders/{number}/cancel")
     await expect(status).to_have_text("cancelled")
+
+
+async def test_offline_the_rep_browses_the_kept_catalog_customers_and_prices_with_atp_as_of_its_time(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    [item] = await stocked_items(floor, 1)
+    context, page = await device(browser, contexts, TABLET)
+    await log_in(page, floor, "rep1")
+    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await page.get_by_role("button", name="Customer", exact=True).click()
+    await page.get_by_label("Search customers").fill("CUST-020")
+    row = page.get_by_role("listitem").filter(has_text="CUST-020")
+    await row.get_by_role("button", name="Choose").click()
+    await page.get_by_label("Search customers").fill("")
+    await expect(page.get_by_role("button", name="Choose").nth(2)).to_be_visible()
+    await page.get_by_role("button", name="Catalog", exact=True).click()
+    await _search(page, item["sku"])
+    line = page.get_by_test_id("catalog").locator(f'[data-sku="{item["sku"]}"]')
+    await expect(line.locator(".price")).to_be_visible()
+    price = await line.locator(".price").inner_text()
+    await expect(line.get_by_test_id("as-of")).to_have_count(0)  # live while online
+
+    await context.set_offline(True)
+    await page.reload()  # the shell from the service worker, the data from the device
+    await page.get_by_test_id("catalog-search").fill(item["sku"].lower())
+    await expect(page.get_by_test_id("catalog").get_by_role("listitem")).to_have_count(1)
+    await expect(line.get_by_test_id("available")).to_have_text(str(item["free"]))
+    await expect(line.get_by_test_id("as-of")).to_contain_text("as of")
+    await expect(line.locator(".price")).to_have_text(price)
+    await screenshot(page, "rep-offline-tablet")
+    await page.get_by_role("button", name="Customer", exact=True).click()
+    await page.get_by_label("Search customers").fill("CUST-020")
+    await expect(page.get_by_role("listitem").filter(has_text="CUST-020")).to_contain_text("as of")
+    # what the rep kept goes with the login: the next person on the tablet sees none of it
+    await context.set_offline(False)
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    kept = await page.evaluate(
+        """() => new Promise((done) => {
+            const open = indexedDB.open('floorsync')
+            open.onsuccess = () => {
+              const keys = open.result.transaction('kv').objectStore('kv').getAllKeys()
+              keys.onsuccess = () => done(keys.result.filter((k) => String(k).startsWith('cache:')))
+            }
+        })"""
+    )
+    assert kept == []

@@ -188,3 +188,37 @@ async def test_an_offline_pick_confirm_replays_once_and_a_wrong_bin_is_rejected(
     assert all(r.get("replayed") for r in again["results"])
     assert (await _order_status(client, number))["status"] == "picked"
     await assert_inventory_invariants(db)
+
+
+async def test_resolving_a_short_pick_closes_its_task_and_the_board_lists_it_as_done(
+    client: Client, db: Sessions
+) -> None:
+    admin, sup = await auth_headers(client, "admin"), await auth_headers(client, "super1")
+    receiver, picker = await auth_headers(client, "receiver1"), await auth_headers(client, "picker2")
+    sku = await new_item(client, admin)
+    gtin = await gtin_of(db, sku)
+    await receive_and_put_away(client, db, sup=sup, receiver=receiver, sku=sku, qty=10, cost=120)
+    wave = await _wave(client, sup, await _order(client, sku, 10))
+    [task] = wave["tasks"]
+    await claim(client, picker, task["id"], kinds=["pick"], wave=wave["id"])
+    short = (await _pick(client, picker, task, gtin, 7))["short"]
+    board = (await client.get("/api/warehouses/WH1/board", headers=sup)).json()
+    assert {t["id"]: t["state"] for t in board["tasks"]}[task["id"]] == "exception"
+
+    await post(
+        client,
+        sup,
+        "/api/warehouses/WH1/exceptions/resolutions",
+        {"id": short["exception"], "resolution": "counted"},
+        200,
+    )
+    board = (await client.get("/api/warehouses/WH1/board", headers=sup)).json()
+    listed = {t["id"]: t for t in board["tasks"]}
+    assert (listed[task["id"]]["state"], listed[task["id"]]["qty_done"]) == ("done", 7)
+    assert board["done_today"] >= sum(1 for t in board["tasks"] if t["state"] == "done") >= 1
+    async with db() as session:
+        completed = await session.scalar(
+            text("SELECT count(*) FROM outbox_events WHERE type = 'task.completed' AND entity_id = :id"),
+            {"id": str(task["id"])},
+        )
+    assert completed == 1

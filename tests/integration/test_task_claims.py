@@ -61,3 +61,28 @@ async def test_a_claim_takes_the_whole_cluster_trip(client: Client) -> None:
     answer = await post(client, picker, "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"], "wave": wave}, 200)
     assert sorted(t["id"] for t in answer["trip"]) == sorted(ids)
     assert {t["state"] for t in answer["trip"]} == {"assigned"}
+
+
+async def test_a_claimed_trip_carries_the_gtins_each_task_accepts_for_offline_checks(
+    client: Client, db: Sessions
+) -> None:
+    wave, ids = await _wave_of_single_line_orders(client, 1, per_trip=1)
+    async with db() as session:
+        units = (
+            await session.execute(
+                text(
+                    "SELECT u.gtin, u.uom, u.factor FROM item_uoms u JOIN tasks t ON t.item_id = u.item_id"
+                    " WHERE t.id = :id AND u.gtin IS NOT NULL ORDER BY u.factor"
+                ),
+                {"id": ids[0]},
+            )
+        ).all()
+    assert units, "the test item has an EA GTIN"
+    picker = await _new_picker(client)
+    answer = await post(client, picker, "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"], "wave": wave}, 200)
+    expected = [{"gtin": u.gtin, "uom": u.uom, "factor": u.factor} for u in units]
+    assert answer["task"]["accepted_gtins"] == expected
+    assert answer["trip"][0]["accepted_gtins"] == expected
+    assert answer["task"]["lot_required"] is False
+    seen = await client.get(f"/api/warehouses/WH1/tasks/{ids[0]}", headers=picker)
+    assert seen.json()["task"]["accepted_gtins"] == expected

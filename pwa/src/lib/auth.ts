@@ -1,8 +1,10 @@
-// Logging in (password, or badge + PIN on handhelds), registering this install as a device, and
-// logging out. The device id is kept across logins: every login on this install is bound to it,
-// so its numbered mutation queue stays one sequence whoever holds the handheld.
+// Logging in (password, or badge + PIN on handhelds), binding the login to this install's device
+// (lib/device registers it), and logging out. The device id is kept across logins: every login on
+// this install is bound to it, so its numbered mutation queue stays one sequence whoever holds it.
 import { adopt, api, post, session, type User } from './api'
-import { getDevice, setDevice } from './db'
+import { getDevice } from './db'
+import { ensureDevice } from './device'
+import { forgetKept } from './offline-cache'
 import { flush, sync } from './queue'
 
 interface TokenAnswer {
@@ -10,16 +12,6 @@ interface TokenAnswer {
   refresh_token: string
   expires_in: number
   user: User
-}
-
-interface DeviceRegistered {
-  device: { id: string; name: string; last_mutation_id: number }
-  tokens: TokenAnswer | null // null when the server answered a replay: tokens are never stored
-}
-
-function defaultDeviceName(): string {
-  const platform = (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData?.platform
-  return `${platform || 'Browser'} ${crypto.randomUUID().slice(0, 4).toUpperCase()}`
 }
 
 async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): Promise<User> {
@@ -35,13 +27,10 @@ async function withDevice(login: (deviceId?: string) => Promise<TokenAnswer>): P
     else throw error
   }
   adopt(answer)
-  if (!answer.user.device_id) {
-    const registered = await post<DeviceRegistered>('/api/devices', {
-      name: device?.name ?? defaultDeviceName(),
-      platform: navigator.userAgent.slice(0, 64),
-    })
-    await setDevice({ id: registered.device.id, name: registered.device.name }, registered.device.last_mutation_id)
-    adopt(registered.tokens ?? (await post<TokenAnswer>('/api/auth/device', { device_id: registered.device.id })))
+  try {
+    await ensureDevice()
+  } catch {
+    // a network drop (or a reload) cut the registration short: the queue retries it before any replay
   }
   void flush()
   return session.get()!.user
@@ -67,6 +56,7 @@ export async function logout(): Promise<void> {
   } catch {
     // offline or already ended: the refresh token is dropped here either way
   }
+  await forgetKept()
   session.set(null)
   sync.update((s) => ({ ...s, problem: null }))
 }

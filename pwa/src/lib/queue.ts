@@ -4,6 +4,7 @@
 // Both are written to IndexedDB before anything is sent, so a reload or a crash loses nothing.
 import { ApiError, api, freshToken, NetworkError, newKey, session } from './api'
 import { addCommand, addMutation, db, getDevice, type QueuedMutation, type Rejection } from './db'
+import { ensureDevice, needsRegistration } from './device'
 import { store } from './store'
 
 export interface SyncState {
@@ -12,6 +13,7 @@ export interface SyncState {
   syncing: boolean
   rejections: Rejection[]
   problem: string | null // why the queue cannot move (other than being offline)
+  registering: boolean // this install is not registered as a device yet: the queue waits for that first
 }
 
 export const sync = store<SyncState>({
@@ -20,6 +22,7 @@ export const sync = store<SyncState>({
   syncing: false,
   rejections: [],
   problem: null,
+  registering: false,
 })
 
 interface MutationResult {
@@ -138,20 +141,45 @@ export function flush(): Promise<void> {
 
 async function replay(): Promise<void> {
   sync.update((s) => ({ ...s, syncing: true }))
+  let failed = false
   try {
-    if (!navigator.onLine || !session.get()) return
+    if (!session.get()) return
+    const unregistered = await needsRegistration()
+    sync.update((s) => ({ ...s, registering: unregistered }))
+    if (!navigator.onLine) return
     // a device away for a while holds an expired token: renew it before the replay
     if (!(await freshToken())) return
+    // mutations are numbered per device: without one the queue could only wait, so register first
+    if (unregistered) await ensureDevice()
+    sync.update((s) => ({ ...s, registering: false }))
     await flushMutations()
     await flushCommands()
     sync.update((s) => ({ ...s, online: true, problem: null }))
   } catch (error) {
+    failed = true
     if (error instanceof NetworkError) sync.update((s) => ({ ...s, online: false }))
     else sync.update((s) => ({ ...s, problem: error instanceof Error ? error.message : String(error) }))
   } finally {
     sync.update((s) => ({ ...s, syncing: false }))
     await refreshCounts()
   }
+  retryLater(failed)
+}
+
+let retryTimer: ReturnType<typeof setTimeout> | undefined
+let retryDelay = 1_000
+
+/** After a failed pass, try again soon (backing off to 30 s) while online; the 'online' event also flushes. */
+function retryLater(failed: boolean): void {
+  clearTimeout(retryTimer)
+  if (!failed) {
+    retryDelay = 1_000
+    return
+  }
+  const state = sync.get()
+  if (!state.registering && !state.queued) return
+  retryTimer = setTimeout(() => void flush(), retryDelay)
+  retryDelay = Math.min(retryDelay * 2, 30_000)
 }
 
 async function flushMutations(): Promise<void> {
@@ -206,7 +234,8 @@ async function flushCommands(): Promise<void> {
   }
 }
 
-/** Track the network and keep the queue moving: on reconnect, and every 20 s while it is not empty. */
+/** Track the network and keep the queue moving: on reconnect, after a failure, and every 20 s while
+ *  it is not empty or the device is not registered yet. */
 export function startSync(): void {
   const set = (online: boolean) => sync.update((s) => ({ ...s, online }))
   window.addEventListener('online', () => {
@@ -215,7 +244,7 @@ export function startSync(): void {
   })
   window.addEventListener('offline', () => set(false))
   setInterval(() => {
-    if (sync.get().queued && navigator.onLine) void flush()
+    if ((sync.get().queued || sync.get().registering) && navigator.onLine) void flush()
   }, 20_000)
   void refreshCounts().then(flush)
 }

@@ -4,6 +4,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, describe, get, NetworkError, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
+import { gtin14, readItemLabel } from '../lib/gtin'
 import { subscribe, Versions } from '../lib/live'
 import { mutate, onSettled } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
@@ -49,7 +50,7 @@ export function Picker() {
             fail()
             setNote({
               kind: 'error',
-              text: data.assigned_to ? `Task ${data.id} was given to ${data.assigned_to}.` : `Task ${data.id} was put back in the pool.`,
+              text: `The pick at ${data.location} (${data.sku}) was ${data.assigned_to ? `given to ${data.assigned_to}` : 'put back in the pool'}.`,
             })
           }
         }
@@ -77,7 +78,7 @@ export function Picker() {
               ? t
               : settled.outcome === 'applied'
                 ? { ...t, ...(result.task ?? {}), queued: false }
-                : { ...t, queued: false, rejected: `${result.detail} (${result.code})` },
+                : { ...t, queued: false, rejected: result.detail ?? 'The server refused this pick.' },
           ),
         })
       }),
@@ -141,19 +142,18 @@ export function Picker() {
     const t = state.tasks.find((x) => x.id === state.current)!
     const p = state.prompts[t.id]
     const local = { ...(state.local[t.id] ?? {}) }
-    const expected = p.qty_expected
     let step = p.step
     if (step === 'location') {
       if (String(value).toUpperCase() !== t.location.toUpperCase()) throw new LocalRefusal(`Wrong location ${value}: go to ${t.location}.`)
       local.location = String(value)
       step = 'item'
     } else if (step === 'item') {
+      checkItem(t, String(value))
       local.item = String(value)
       step = 'quantity'
     } else if (step === 'quantity') {
       const qty = Number(value)
       if (!Number.isInteger(qty) || qty < 0) throw new LocalRefusal('Enter the quantity picked (0 or more).')
-      if (qty > expected) throw new LocalRefusal(`Picked ${qty} but the task asks for ${expected}; put back the extra.`)
       local.qty = qty
       step = t.tote && qty > 0 ? 'tote' : 'done'
     } else if (step === 'tote') {
@@ -175,12 +175,12 @@ export function Picker() {
         qty: local.qty ?? 0,
         tote: local.tote ?? (local.qty ? t.tote : null),
       }
-      void mutate('pick.confirm', payload, `Pick ${payload.qty} × ${t.sku} at ${t.location} (task ${t.ref})`)
+      void mutate('pick.confirm', payload, `Pick ${payload.qty} × ${t.sku} at ${t.location}`)
       next = { ...next, tasks: next.tasks.map((x) => (x.id === t.id ? { ...x, queued: true } : x)) }
       next = advance(next)
       setNote({ kind: 'ok', text: `Pick of ${t.sku} queued; it is sent when the network is back.` })
     } else {
-      setNote({ kind: 'ok', text: step === 'quantity' ? 'Item noted; it is checked when back online.' : 'OK' })
+      setNote({ kind: 'ok', text: 'OK' })
     }
     setTrip(next)
   }
@@ -190,6 +190,13 @@ export function Picker() {
     if (!task || !prompt) return
     const offline = !navigator.onLine || state.local[task.id] !== undefined
     try {
+      // more than asked is refused here, online or not, with the same beep and message as a bad scan
+      if (prompt.step === 'quantity' && !(Number.isInteger(value) && Number(value) >= 0)) {
+        throw new LocalRefusal('Enter the quantity picked: a whole number, 0 or more.')
+      }
+      if (prompt.step === 'quantity' && Number(value) > prompt.qty_expected) {
+        throw new LocalRefusal(`Picked ${value} but the task asks for ${prompt.qty_expected}: put back the extra.`)
+      }
       if (offline) scanLocally(value)
       else {
         const body = prompt.step === 'quantity' ? { qty: Number(value) } : { scan: String(value) }
@@ -247,6 +254,18 @@ export function Picker() {
 
 class LocalRefusal extends Error {}
 
+/** Refuse an item label the task does not accept (its GTINs and lot), as the server would. */
+function checkItem(t: Task, scan: string): void {
+  if (!t.accepted_gtins?.length) return // a trip claimed before tasks carried their GTINs: the server checks it
+  const label = readItemLabel(scan)
+  if (!label) throw new LocalRefusal(`That is not an item label: scan the barcode on ${t.sku}.`)
+  if (!t.accepted_gtins.some((u) => gtin14(u.gtin) === label.gtin)) {
+    throw new LocalRefusal(`Wrong item: this is not ${t.sku}. Pick ${t.sku} ${t.description}.`)
+  }
+  if (t.lot_required && !label.lot) throw new LocalRefusal(`${t.sku} is lot tracked: scan the label with the lot.`)
+  if (t.lot_required && t.lot && label.lot !== t.lot) throw new LocalRefusal(`Wrong lot ${label.lot}: pick lot ${t.lot}.`)
+}
+
 function firstPrompt(t: Task): Prompt {
   return {
     step: 'location',
@@ -266,9 +285,7 @@ function PickStep({ task, prompt, onScan }: { task: Task; prompt: Prompt; onScan
   const steps = stepsOf(task)
   return (
     <section class="card pick" aria-labelledby="pick-title" data-testid="pick-step" data-step={prompt.step}>
-      <h2 id="pick-title">
-        {task.order ? `Order ${task.order}` : 'Pick'} <small title={task.ref}>task {task.id}</small>
-      </h2>
+      <h2 id="pick-title">{task.order ? `Order ${task.order}` : 'Pick'}</h2>
       <ol class="steps" aria-label="Steps">
         {steps.map((s) => (
           <li key={s} class={s === prompt.step ? 'now' : steps.indexOf(s) < steps.indexOf(prompt.step as never) ? 'done' : ''} aria-current={s === prompt.step ? 'step' : undefined}>
@@ -318,7 +335,12 @@ function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: 
   const qty = Number(value)
   const submit = (event: Event) => {
     event.preventDefault()
-    if (!Number.isInteger(qty) || qty < 0 || value === '') return
+    if (value === '') return
+    // anything but a count the task can take is refused by the screen with a beep, not a browser bubble
+    if (!Number.isInteger(qty) || qty < 0 || qty > expected) {
+      onSubmit(qty)
+      return
+    }
     if (qty < expected && !confirmShort) {
       setConfirmShort(true)
       return
@@ -326,10 +348,10 @@ function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: 
     onSubmit(qty)
   }
   return (
-    <form class="scan" onSubmit={submit}>
+    <form class="scan" onSubmit={submit} noValidate>
       <label for="qty">Quantity picked (of {expected})</label>
       <div class="scan-row">
-        <input id="qty" ref={input} type="number" inputMode="numeric" min={0} max={expected} value={value} onInput={(e) => { setValue((e.target as HTMLInputElement).value); setConfirmShort(false) }} />
+        <input id="qty" ref={input} type="number" inputMode="numeric" min={0} value={value} onInput={(e) => { setValue((e.target as HTMLInputElement).value); setConfirmShort(false) }} />
         <button type="submit" class="big">
           {confirmShort ? `Confirm short pick: ${qty} of ${expected}` : 'Confirm'}
         </button>
@@ -361,8 +383,8 @@ function TripList({ trip, onRedo }: { trip: TripState; onRedo(t: Task): void }) 
             </span>
             {t.rejected && (
               <span class="why">
-                {t.rejected}{' '}
-                <button type="button" class="link" onClick={() => onRedo(t)}>
+                <span>{t.rejected}</span>
+                <button type="button" class="secondary" onClick={() => onRedo(t)}>
                   Redo
                 </button>
               </span>

@@ -21,6 +21,9 @@ export interface Task {
   assigned_to: string | null
   version: number
   reason: string | null
+  // what the item step accepts, so a wrong item is refused at the bin offline too
+  accepted_gtins?: { gtin: string; uom: string; factor: number }[]
+  lot_required?: boolean
   // client-side marks
   queued?: boolean
   taken?: boolean

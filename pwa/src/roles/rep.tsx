@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { ApiError, describe, get, NetworkError, newKey, post, session } from '../lib/api'
 import { type LiveEvent, type Position, subscribe, Versions } from '../lib/live'
+import { asOf, fetchOrKept, type Kept } from '../lib/offline-cache'
 import { onSettled, queueCommand, queuedCommands, sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Field, Message, money, type Note, Tabs } from '../ui'
@@ -31,6 +32,21 @@ interface CatalogItem {
   available_now: number
   promisable_now: number
   next_inbound: string | null
+  kept_at?: string // offline: when this was fetched
+}
+interface CatalogPage {
+  items: CatalogItem[]
+  total: number
+  as_of: Position | null // null: read from the device while offline
+}
+
+/** Offline search over what the device kept: the same fields the server searches. */
+function matching<T>(records: Record<string, Kept<T>>, q: string, fields: (value: T) => string[]): (T & { kept_at: string })[] {
+  const needle = q.trim().toLowerCase()
+  return Object.entries(records)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .filter(([, k]) => !needle || fields(k.value).some((f) => f.toLowerCase().includes(needle)))
+    .map(([, k]) => ({ ...k.value, kept_at: k.at }))
 }
 interface Customer {
   code: string
@@ -39,6 +55,7 @@ interface Customer {
   price_list: string | null
   min_shelf_life_days: number | null
   credit: { limit: number; open_orders: number; available: number; currency: string; status: string }
+  kept_at?: string
 }
 interface Price {
   sku: string
@@ -103,8 +120,11 @@ export function Rep() {
   const loadPrices = (skus: string[]) => {
     if (!customer || !skus.length) return
     const query = skus.map((s) => `sku=${encodeURIComponent(s)}`).join('&')
-    get<Price[]>(`/api/customers/${encodeURIComponent(customer.code)}/prices?${query}`)
-      .then((rows) => setPrices((p) => ({ ...p, ...Object.fromEntries(rows.map((r) => [r.sku, r])) })))
+    fetchOrKept<Price[], Price>(`prices:${customer.code}`, () => get<Price[]>(`/api/customers/${encodeURIComponent(customer.code)}/prices?${query}`), {
+      records: (rows) => Object.fromEntries(rows.map((r) => [r.sku, r])),
+      fallback: (k) => skus.filter((sku) => k[sku]).map((sku) => k[sku].value),
+    })
+      .then(({ answer }) => setPrices((p) => ({ ...p, ...Object.fromEntries(answer.map((r) => [r.sku, r])) })))
       .catch(() => undefined)
   }
   useEffect(() => loadPrices(wanted), [customer?.code, wanted.join()])
@@ -144,7 +164,7 @@ function Catalog({ warehouse, warehouses, onAdd, prices, onPage }: {
   onPage(skus: string[]): void
 }) {
   const [q, setQ] = useState(() => sessionStorage.getItem('fs.rep.q') ?? '')
-  const [page, setPage] = useState<{ items: CatalogItem[]; total: number; as_of: Position } | null>(null)
+  const [page, setPage] = useState<CatalogPage | null>(null)
   const [live, setLive] = useState<Record<string, Atp>>({})
   const [detail, setDetail] = useState<CatalogItem | null>(null)
   const [note, setNote] = useState<Note>(null)
@@ -155,10 +175,18 @@ function Catalog({ warehouse, warehouses, onAdd, prices, onPage }: {
     sessionStorage.setItem('fs.rep.q', q)
     // type-ahead: wait for a pause in typing before asking the server
     const timer = setTimeout(() => {
-      get<{ items: CatalogItem[]; total: number; as_of: Position }>(
-        `/api/warehouses/${warehouse}/catalog?limit=25&q=${encodeURIComponent(q.trim())}`,
+      fetchOrKept<CatalogPage, CatalogItem>(
+        `catalog:${warehouse}`,
+        () => get<CatalogPage>(`/api/warehouses/${warehouse}/catalog?limit=25&q=${encodeURIComponent(q.trim())}`),
+        {
+          records: (answer) => Object.fromEntries(answer.items.map((i) => [i.sku, i])),
+          fallback: (k) => {
+            const items = matching(k, q, (i) => [i.sku, i.description, ...i.gtins])
+            return { items: items.slice(0, 25), total: items.length, as_of: null }
+          },
+        },
       )
-        .then((answer) => {
+        .then(({ answer }) => {
           setPage(answer)
           setLive({})
           setNote(null)
@@ -170,7 +198,7 @@ function Catalog({ warehouse, warehouses, onAdd, prices, onPage }: {
   }, [q, warehouse, generation, online])
 
   useEffect(() => {
-    if (!page?.items.length) return
+    if (!page?.items.length || !page.as_of) return
     const versions = new Versions()
     return subscribe(`atp:${warehouse}`, {
       skus: page.items.map((i) => i.sku),
@@ -193,19 +221,24 @@ function Catalog({ warehouse, warehouses, onAdd, prices, onPage }: {
         <input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} data-testid="catalog-search" />
       </Field>
       <Message note={note} />
-      {page && <p class="hint">{page.total} item(s)</p>}
+      {page && (
+        <p class="hint">
+          {page.total} item(s){!page.as_of && ' kept on this device: offline, availability is as of when it was last seen'}
+        </p>
+      )}
       <ul class="items" data-testid="catalog">
         {page?.items.map((item) => {
           const now = live[item.sku] ? { ...item, ...summary(live[item.sku]) } : item
           return (
             <li key={item.sku} data-sku={item.sku}>
-              <button type="button" class="item-button" onClick={() => setDetail(item)} aria-label={`${item.sku} ${item.description}: details`}>
-                <strong>{item.sku}</strong>
-                <span>{item.description}</span>
+              <button type="button" class="item-button" onClick={() => setDetail(item)}>
+                <strong>{item.sku}</strong> <span>{item.description}</span>
+                <span class="sr-only">: availability per warehouse</span>
               </button>
               <span class="atp">
                 <span class="num" data-testid="available">{now.available_now}</span> available
                 {now.next_inbound && <small> · inbound {now.next_inbound}</small>}
+                {now.kept_at && <small class="as-of" data-testid="as-of"> · as of {asOf(now.kept_at)}</small>}
               </span>
               {prices[item.sku] && <span class="price">{money(prices[item.sku].unit_price)}</span>}
               <button type="button" onClick={() => onAdd(item, 1)} aria-label={`Add ${item.sku} to the cart`}>
@@ -309,9 +342,16 @@ function Customers({ chosen, onChoose }: { chosen: Customer | null; onChoose(c: 
   const [note, setNote] = useState<Note>(null)
   useEffect(() => {
     const timer = setTimeout(() => {
-      get<Customer[]>(`/api/customers?limit=50${q.trim() ? `&q=${encodeURIComponent(q.trim())}` : ''}`)
-        .then((r) => {
-          setRows(r)
+      fetchOrKept<Customer[], Customer>(
+        'customers',
+        () => get<Customer[]>(`/api/customers?limit=50${q.trim() ? `&q=${encodeURIComponent(q.trim())}` : ''}`),
+        {
+          records: (r) => Object.fromEntries(r.map((c) => [c.code, c])),
+          fallback: (k) => matching(k, q, (c) => [c.code, c.name]).slice(0, 50),
+        },
+      )
+        .then(({ answer }) => {
+          setRows(answer)
           setNote(null)
         })
         .catch((e) => setNote({ kind: 'error', text: describe(e) }))
@@ -335,6 +375,7 @@ function Customers({ chosen, onChoose }: { chosen: Customer | null; onChoose(c: 
             <span class={`badge credit-${c.credit.status}`}>
               credit {c.credit.status}: {money({ amount: c.credit.available, currency: c.credit.currency })} of{' '}
               {money({ amount: c.credit.limit, currency: c.credit.currency })}
+              {c.kept_at && ` (as of ${asOf(c.kept_at)})`}
             </span>
             <button type="button" onClick={() => onChoose(c)} aria-pressed={chosen?.code === c.code}>
               {chosen?.code === c.code ? 'Chosen' : 'Choose'}

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, describe, get, newKey, post } from '../lib/api'
 import { type Position, subscribe, Versions } from '../lib/live'
-import { Message, money, type Note } from '../ui'
+import { type Answer, Ask, Message, money, type Note } from '../ui'
 
 interface ExceptionRow {
   id: string
@@ -47,9 +47,8 @@ export function Exceptions({ warehouse }: { warehouse: string }) {
     return () => stop()
   }, [warehouse, generation])
 
-  const act = async (row: ExceptionRow, action: 'acknowledge' | 'resolve') => {
-    const resolution = action === 'resolve' ? prompt(`How was "${row.message}" resolved?`) : null
-    if (action === 'resolve' && !resolution) return
+  const [resolving, setResolving] = useState<ExceptionRow | null>(null)
+  const act = async (row: ExceptionRow, action: 'acknowledge' | 'resolve', resolution: string | null = null) => {
     try {
       // exception ids hold slashes, so they travel in the body
       const updated = await post<ExceptionRow>(
@@ -88,7 +87,7 @@ export function Exceptions({ warehouse }: { warehouse: string }) {
                   Acknowledge
                 </button>
               )}
-              <button type="button" onClick={() => void act(r, 'resolve')}>
+              <button type="button" onClick={() => setResolving(r)}>
                 Resolve
               </button>
             </span>
@@ -96,6 +95,19 @@ export function Exceptions({ warehouse }: { warehouse: string }) {
         ))}
         {!open.length && !missing && <li>Nothing waiting.</li>}
       </ul>
+      {resolving && (
+        <Ask
+          title={`Resolve: ${resolving.message}`}
+          label="How was it resolved?"
+          submit="Resolve"
+          required
+          onDone={(answer) => {
+            const row = resolving
+            setResolving(null)
+            if (answer?.text) void act(row, 'resolve', answer.text)
+          }}
+        />
+      )}
     </section>
   )
 }
@@ -138,10 +150,10 @@ export function Approvals({ warehouse }: { warehouse: string }) {
       setNote({ kind: 'error', text: describe(error) })
     }
   }
-  const decide = async (row: ApprovalRow, decision: 'approve' | 'reject') => {
-    const why = prompt(decision === 'approve' ? 'Why approve? (kept with the decision)' : 'Why reject?') ?? ''
+  const [deciding, setDeciding] = useState<{ row: ApprovalRow; decision: 'approve' | 'reject' } | null>(null)
+  const decide = async (row: ApprovalRow, decision: 'approve' | 'reject', answer: Answer) => {
     try {
-      const body = decision === 'reject' ? { note: why, recount: confirm('Order a fresh count?') } : { note: why }
+      const body = decision === 'reject' ? { note: answer.text, recount: answer.checked } : { note: answer.text }
       await post(`/api/approvals/${row.id}/${decision}`, body, { idempotencyKey: newKey() })
       setNote({ kind: 'ok', text: `${row.kind} ${decision === 'approve' ? 'approved' : 'rejected'}.` })
       load()
@@ -179,10 +191,10 @@ export function Approvals({ warehouse }: { warehouse: string }) {
                   <small> · {a.requested_by}</small>
                 </span>
                 <span class="row">
-                  <button type="button" onClick={() => void decide(a, 'approve')}>
+                  <button type="button" onClick={() => setDeciding({ row: a, decision: 'approve' })}>
                     Approve
                   </button>
-                  <button type="button" class="secondary" onClick={() => void decide(a, 'reject')}>
+                  <button type="button" class="secondary" onClick={() => setDeciding({ row: a, decision: 'reject' })}>
                     Reject
                   </button>
                 </span>
@@ -190,6 +202,19 @@ export function Approvals({ warehouse }: { warehouse: string }) {
             ))}
           </ul>
         </>
+      )}
+      {deciding && (
+        <Ask
+          title={`${deciding.decision === 'approve' ? 'Approve' : 'Reject'}: ${deciding.row.kind.replace('_', ' ')} ${deciding.row.subject}`}
+          label={deciding.decision === 'approve' ? 'Why approve? (kept with the decision)' : 'Why reject?'}
+          submit={deciding.decision === 'approve' ? 'Approve' : 'Reject'}
+          check={deciding.decision === 'reject' ? 'Order a fresh count' : undefined}
+          onDone={(answer) => {
+            const { row, decision } = deciding
+            setDeciding(null)
+            if (answer) void decide(row, decision, answer)
+          }}
+        />
       )}
     </section>
   )

@@ -52,6 +52,9 @@ export function Supervisor() {
 function TaskBoard({ warehouse }: { warehouse: string }) {
   const [tasks, setTasks] = useState<Record<number, Task>>({})
   const [board, setBoard] = useState<Board | null>(null)
+  // what the snapshot already counted, so live events add only what happened after it
+  const counted = useRef<{ done: Set<number>; exceptions: Record<string, boolean> }>({ done: new Set(), exceptions: {} })
+  const [exceptionDelta, setExceptionDelta] = useState(0)
   const [online, setOnline] = useState<PresenceMember[]>([])
   const [zone, setZone] = useState('')
   const [note, setNote] = useState<Note>(null)
@@ -76,6 +79,8 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
     load()
       .then((snapshot) => {
         for (const t of snapshot.tasks) versions.newer('task', t.id, t.version)
+        counted.current = { done: new Set(snapshot.tasks.filter((t) => t.state === 'done').map((t) => t.id)), exceptions: {} }
+        setExceptionDelta(0)
         setBoard(snapshot)
         setTasks(Object.fromEntries(snapshot.tasks.map((t) => [t.id, t])))
         setNote(null)
@@ -84,7 +89,17 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
           onEvents(events: LiveEvent[]) {
             const changed: Record<number, Task> = {}
             let completed = 0
+            let exceptions = 0
             for (const e of events) {
+              if (e.entity === 'exception' && versions.newer('exception', e.entity_id, e.entity_version)) {
+                // raised after the snapshot counts one more, resolved one fewer (each exception once either way)
+                const open = e.data.state !== 'resolved'
+                const seen = counted.current.exceptions[e.entity_id]
+                if (e.type === 'exception.raised' && seen === undefined) exceptions++
+                if (!open && seen !== false) exceptions--
+                counted.current.exceptions[e.entity_id] = open
+                continue
+              }
               if (e.entity !== 'task' || !versions.newer('task', e.entity_id, e.entity_version)) continue
               changed[e.data.id] = e.data as Task
               if (e.data.state === 'done') completed++
@@ -99,6 +114,7 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
                 return next
               })
             }
+            if (exceptions) setExceptionDelta((d) => d + exceptions)
             if (Object.keys(changed).length) setTasks((current) => ({ ...current, ...changed }))
           },
           onReset: () => setGeneration((g) => g + 1),
@@ -114,14 +130,16 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
   const shown = all.filter((t) => !zone || t.zone === zone)
   const onlineNames = new Set(online.map((m) => m.username))
   const count = (state: string) => all.filter((t) => t.state === state).length
-  const doneCount = count('done') + (board?.done_today ?? 0)
+  // the snapshot's figure plus what finished since; the done column lists them and shows the same count
+  const doneCount = (board?.done_today ?? 0) + all.filter((t) => t.state === 'done' && !counted.current.done.has(t.id)).length
+  const exceptionCount = board?.open_exceptions === undefined ? count('exception') : Math.max(board.open_exceptions + exceptionDelta, 0)
   return (
     <>
       <section class="kpis" aria-label="Key figures" data-testid="kpis">
         <Tile label="Open tasks" value={count('open')} />
         <Tile label="In progress" value={count('assigned') + count('in_progress')} />
         <Tile label="Done today" value={doneCount} chart={done} chartLabel="Tasks done per minute, last 15 minutes" />
-        <Tile label="Exceptions" value={board?.open_exceptions ?? count('exception')} />
+        <Tile label="Exceptions" value={exceptionCount} />
         <Tile label="Approvals waiting" value={board?.pending_approvals ?? 0} />
         <Tile label="People online" value={online.length} />
       </section>
@@ -145,10 +163,12 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
         <div class="board" data-testid="board">
           {COLUMNS.map((state) => {
             const column = shown.filter((t) => t.state === state).sort((a, b) => b.priority - a.priority || a.id - b.id)
+            // done lists the latest only: its count is the day's, as on the tile (of the zone shown)
+            const size = state === 'done' && !zone ? doneCount : column.length
             return (
-              <section key={state} class="column" aria-label={`${state.replace('_', ' ')}: ${column.length}`} data-state={state}>
+              <section key={state} class="column" aria-label={`${state.replace('_', ' ')}: ${size}`} data-state={state}>
                 <h3>
-                  {state.replace('_', ' ')} <span class="count">{column.length}</span>
+                  {state.replace('_', ' ')} <span class="count">{size}</span>
                 </h3>
                 <ul>
                   {column.slice(0, 100).map((t) => (

@@ -38,7 +38,7 @@ def test_credit_is_refused_over_limit_with_a_reason():
     decision = check_credit(ACME, open_orders=Money(60_000, "EUR"), this_order=Money(40_001, "EUR"))
     assert not decision.approved
     assert decision.code == "credit.limit_exceeded"
-    assert "1 EUR minor units over" in decision.reason
+    assert decision.reason == "Acme would be 0.01 EUR over the credit limit of 1,000.00 EUR"
     with pytest.raises(DomainError) as err:
         decision.raise_if_refused()
     assert err.value.code == "credit.limit_exceeded"
@@ -54,3 +54,12 @@ def test_money_is_whole_minor_units():
     with pytest.raises(DomainError):
         Money(1.5, "EUR")  # type: ignore[arg-type]
     assert Money(45, "EUR").times(3) == Money(135, "EUR")
+
+
+def test_money_reads_in_the_currencys_units():
+    assert [str(Money(22_800, "EUR")), str(Money(-5, "USD")), str(Money(2_000, "JPY")), str(Money(1_500, "KWD"))] == [
+        "228.00 EUR",
+        "-0.05 USD",
+        "2,000 JPY",
+        "1.500 KWD",
+    ]
