@@ -230,7 +230,7 @@ export function Counting({ warehouse }: { warehouse: string }) {
         </dl>
         {step === 'quantity' ? (
           <QuantityField
-            label={`How many ${state.pending?.item ?? state.prompt.scanned_sku ?? ''} did you count?`}
+            label={`How many ${(!state.offline && state.prompt.scanned_sku) || state.pending?.item || ''} did you count?`}
             initial=""
             submitLabel="Enter"
             onSubmit={(qty) => void scan(qty)}

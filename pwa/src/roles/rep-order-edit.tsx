@@ -2,9 +2,9 @@
 // sent with the order (can_change, can_cancel) and kept live by the orders list; a refusal (the
 // warehouse got there first) is told in plain words. Offline, the change waits in the device's
 // queue with its idempotency key and the server decides when it arrives.
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, describe, get, NetworkError, newKey } from '../lib/api'
-import { queueCommand } from '../lib/queue'
+import { onSettled, queueCommand } from '../lib/queue'
 import { Message, money, type Note } from '../ui'
 
 export interface EditableOrder {
@@ -35,6 +35,9 @@ const STATUS_WORDS: Record<string, string> = {
 // refusals that mean "the warehouse got there first"
 const TOO_LATE = new Set(['order.not_changeable', 'order.invalid_transition', 'order.not_deallocatable'])
 
+// what each queued change was for (by idempotency key), to word its outcome when it settles
+const waiting = new Map<string, string>()
+
 export const statusWords = (status: string) => STATUS_WORDS[status] ?? status.replace('_', ' ')
 
 /** What the order's status still allows, in words; null when everything may still change. */
@@ -44,11 +47,11 @@ export function limits(order: EditableOrder): string | null {
   return order.can_cancel ? `${where}: its lines can no longer change, but it can still be cancelled.` : `${where}: it can no longer change or be cancelled.`
 }
 
-function refusal(error: unknown, order: EditableOrder, what: string): string {
-  if (error instanceof ApiError && TOO_LATE.has(error.code)) {
+function refusal(code: string, detail: string, order: EditableOrder, what: string): string {
+  if (TOO_LATE.has(code)) {
     return `Too late to ${what}: the warehouse has started on order ${order.number}. Call the warehouse if it must still change.`
   }
-  return describe(error)
+  return detail
 }
 
 export function OrderEdit({ order, onChanged, onClose }: { order: EditableOrder; onChanged(order: EditableOrder): void; onClose(): void }) {
@@ -58,6 +61,25 @@ export function OrderEdit({ order, onChanged, onClose }: { order: EditableOrder;
   const [busy, setBusy] = useState(false)
   const path = `/api/orders/${encodeURIComponent(order.number)}`
   const open = order.lines.filter((l) => !l.cancelled)
+  const reread = () => get<EditableOrder>(path).then(onChanged).catch(() => undefined)
+
+  // a change queued offline is decided when it arrives: say what became of it here too
+  useEffect(
+    () =>
+      onSettled((settled) => {
+        if (!settled.kind.startsWith(`${path}/`)) return
+        const what = waiting.get(settled.ref) ?? 'change the order'
+        waiting.delete(settled.ref)
+        if (settled.outcome === 'applied') {
+          onChanged(settled.result as unknown as EditableOrder)
+          setNote({ kind: 'ok', text: `Order ${order.number}: ${what} done.` })
+        } else {
+          setNote({ kind: 'error', text: refusal(String(settled.result.code), String(settled.result.detail), order, what) })
+          void reread()
+        }
+      }),
+    [order.number],
+  )
 
   /** Send a change; offline it is queued. A refusal re-reads the order, so the screen shows why. */
   const send = async (method: string, url: string, body: unknown, what: string, label: string) => {
@@ -70,11 +92,13 @@ export function OrderEdit({ order, onChanged, onClose }: { order: EditableOrder;
       setNote({ kind: 'ok', text: `Order ${order.number}: ${what} done.` })
     } catch (error) {
       if (error instanceof NetworkError) {
+        waiting.set(key, what)
         await queueCommand(method, url, body, label, key)
         setNote({ kind: 'info', text: `Offline: "${label}" is saved on this device and sent when the network is back.` })
       } else {
-        setNote({ kind: 'error', text: refusal(error, order, what) })
-        await get<EditableOrder>(path).then(onChanged).catch(() => undefined)
+        const code = error instanceof ApiError ? error.code : ''
+        setNote({ kind: 'error', text: refusal(code, describe(error), order, what) })
+        await reread()
       }
     } finally {
       setBusy(false)
