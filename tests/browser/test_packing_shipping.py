@@ -23,7 +23,12 @@ async def _picked_orders(floor: Floor, count: int) -> list[dict[str, Any]]:
     wave = await floor.call("super1", "POST", "/api/warehouses/WH1/waves", {"orders": numbers}, 201)
     for task in wave["tasks"]:
         await floor.call("picker1", "POST", "/api/warehouses/WH1/tasks/next", {"wave": wave["id"]})
-        for body in ({"scan": task["location"]}, {"scan": gtin[task["sku"]]}, {"qty": task["qty"]}, {"scan": task["tote"]}):
+        for body in (
+            {"scan": task["location"]},
+            {"scan": gtin[task["sku"]]},
+            {"qty": task["qty"]},
+            {"scan": task["tote"]},
+        ):
             answer = await floor.call("picker1", "POST", f"/api/warehouses/WH1/tasks/{task['id']}/scans", body)
         assert answer["task"]["state"] == "done", answer
     totes = {t["order"]: t["tote"] for t in wave["tasks"]}

@@ -31,7 +31,9 @@ async def _face_below_min(floor: Floor) -> tuple[str, str, str, str]:
         "list_prices": {"STANDARD": 300, "WHOLESALE": 270},
     }
     await floor.call("admin", "PUT", f"/api/items/{sku}", item)
-    await floor.call("super1", "PUT", f"/api/warehouses/WH1/pick-faces/{face}", {"sku": sku, "min_qty": 10, "max_qty": 50})
+    await floor.call(
+        "super1", "PUT", f"/api/warehouses/WH1/pick-faces/{face}", {"sku": sku, "min_qty": 10, "max_qty": 50}
+    )
     for code, qty in ((face, 4), (reserve, 100)):
         body = {"location": code, "sku": sku, "delta": qty, "reason": "adjust.found", "lot": ""}
         await floor.call("super1", "POST", "/api/warehouses/WH1/stock/adjustments", body, status=201)
@@ -83,7 +85,9 @@ async def test_a_replenishment_follows_the_servers_prompts_and_moves_reserve_sto
     await expect(step).to_have_attribute("data-step", "to_location")
     await screenshot(page, "replenish")
     await wedge(page, face)
-    await expect(page.get_by_role("status").filter(has_text=f"Moved 46 \N{MULTIPLICATION SIGN} {sku} to {face}")).to_be_visible()
+    await expect(
+        page.get_by_role("status").filter(has_text=f"Moved 46 \N{MULTIPLICATION SIGN} {sku} to {face}")
+    ).to_be_visible()
     await expect(page.get_by_test_id("claim-replenish")).to_be_visible()
 
     state = await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=task["id"])
