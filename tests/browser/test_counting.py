@@ -119,3 +119,28 @@ async def test_a_count_made_offline_is_sent_once_when_back_and_booked(
         t=str(task_id),
     )
     assert applied == 1
+
+
+async def test_a_count_the_supervisor_takes_back_leaves_the_screen_live_and_picking_waits_for_it(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, _ = await _requested_count(floor)
+    _, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await _claim(page, item["location"])
+    await wedge(page, item["location"])
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+
+    # the server hands back the task still held, whatever kind is asked for: the pick tab says so
+    sections = page.get_by_role("navigation", name="Sections")
+    await sections.get_by_role("button", name="Pick", exact=True).click()
+    await page.get_by_test_id("claim").click()
+    await expect(page.get_by_role("alert")).to_contain_text(f"You still hold a count task at {item['location']}")
+    await sections.get_by_role("button", name="Count", exact=True).click()
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{task_id}/reassign", {"worker": None})
+    await expect(page.get_by_role("alert")).to_contain_text(f"The count at {item['location']} was put back in the pool")
+    await expect(page.get_by_test_id("claim-count")).to_be_visible()
+    rows = await floor.rows("SELECT state, claimed_by FROM tasks WHERE id = :id", id=task_id)
+    assert [tuple(r) for r in rows] == [("open", None)]

@@ -7,7 +7,7 @@ import { ApiError, describe, get, NetworkError, post, session } from '../lib/api
 import { fail, ok } from '../lib/feedback'
 import { mutate, onSettled } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
-import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps } from './guided'
+import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
 
 interface CountPrompt {
   step: 'location' | 'item' | 'lot' | 'quantity' | 'done'
@@ -96,6 +96,13 @@ export function Counting({ warehouse }: { warehouse: string }) {
       }),
     [],
   )
+
+  useTakenAway(warehouse, state?.task ?? null, (holder) => {
+    const where = ref.current?.task.location
+    set(null)
+    fail()
+    setNote({ kind: 'error', text: holder ? `The count at ${where} was given to ${holder}.` : `The count at ${where} was put back in the pool.` })
+  })
 
   const claim = async () => {
     setBusy(true)

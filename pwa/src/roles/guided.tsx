@@ -1,7 +1,8 @@
 // What the count, replenish, pack and ship screens share: claiming a task of one kind, the step
 // strip, a quantity keypad field, and the task each screen resumes after a reload.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks'
-import { post } from '../lib/api'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { post, session } from '../lib/api'
+import { subscribe, Versions } from '../lib/live'
 
 /** A floor task as the handheld sees it (counts come blind: qty and qty_done are null). */
 export interface FloorTask {
@@ -113,4 +114,27 @@ export function saved<T>(key: string): { load(): T | null; save(value: T | null)
       else localStorage.setItem(key, JSON.stringify(value))
     },
   }
+}
+
+/** Calls ``onTaken`` (with the new holder, or null for the pool) when a supervisor takes the task away, live. */
+export function useTakenAway(warehouse: string, task: FloorTask | null, onTaken: (holder: string | null) => void): void {
+  const me = session.get()!.user.username
+  const callback = useRef(onTaken)
+  callback.current = onTaken
+  useEffect(() => {
+    if (!task) return
+    const versions = new Versions()
+    return subscribe(`my-tasks:${warehouse}`, {
+      onEvents(events) {
+        for (const e of events) {
+          if (e.entity_id !== String(task.id) || e.entity_version <= task.version) continue
+          if (!versions.newer('task', e.entity_id, e.entity_version)) continue
+          if (e.data.assigned_to !== me) callback.current((e.data.assigned_to as string | null) ?? null)
+        }
+      },
+      onReset() {
+        /* the task is re-read when the screen opens again; nothing to refetch mid-task */
+      },
+    })
+  }, [warehouse, task?.id])
 }

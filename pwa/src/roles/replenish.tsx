@@ -8,7 +8,7 @@ import { fail, ok } from '../lib/feedback'
 import { sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Message, type Note, ScanField } from '../ui'
-import { claimNext, type FloorTask, HeldElsewhere, QuantityField, saved, Steps } from './guided'
+import { claimNext, type FloorTask, HeldElsewhere, QuantityField, saved, Steps, useTakenAway } from './guided'
 
 interface MovePrompt {
   step: 'location' | 'item' | 'quantity' | 'to_location' | 'done'
@@ -64,6 +64,13 @@ export function Replenish({ warehouse }: { warehouse: string }) {
       .then((answer) => set(answer.task.assigned_to === user.username && answer.prompt.step !== 'done' ? answer : null))
       .catch(() => undefined)
   }, [warehouse])
+
+  useTakenAway(warehouse, state?.task ?? null, (holder) => {
+    const where = ref.current?.task.location
+    set(null)
+    fail()
+    setNote({ kind: 'error', text: holder ? `The replenishment at ${where} was given to ${holder}.` : `The replenishment at ${where} was put back in the pool.` })
+  })
 
   const claim = async () => {
     setBusy(true)
