@@ -4,6 +4,8 @@ changes share: workers of their own, logging them in, and checks that a control 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
@@ -49,3 +51,35 @@ async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
     assert box["height"] >= 48, box
+
+
+def write_modules_y4m(path: Path, modules: str, *, width: int = 640, height: int = 480, module_px: int = 3) -> None:
+    """Any 1-D barcode given as modules (1 = bar), centred on white, as a Y4M video for Chromium's fake camera."""
+    left = (width - len(modules) * module_px) // 2
+    assert left >= 0, "the barcode is wider than the frame"
+    row = bytes(
+        0 if 0 <= x - left < len(modules) * module_px and modules[(x - left) // module_px] == "1" else 255
+        for x in range(width)
+    )
+    blank = bytes([255]) * width
+    top, bottom = height // 4, height * 3 // 4
+    luma = b"".join(row if top <= y < bottom else blank for y in range(height))
+    chroma = bytes([128]) * (width // 2 * height // 2 * 2)
+    frame = b"FRAME\n" + luma + chroma
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode() + frame * 2)
+
+
+async def label_modules(page: Page) -> str:
+    """The SSCC label's barcode as drawn on screen, read back from its SVG as modules (1 = bar)."""
+    drawn: dict[str, Any] = await page.evaluate(
+        """() => {
+          const svg = document.querySelector('[data-testid="sscc-label"] svg')
+          const bars = [...svg.querySelectorAll('rect[fill="#000"]')]
+            .map((r) => [+r.getAttribute('x'), +r.getAttribute('width')])
+          return { width: svg.viewBox.baseVal.width, bars }
+        }"""
+    )
+    modules = ["0"] * int(drawn["width"])
+    for x, w in drawn["bars"]:
+        modules[int(x) : int(x) + int(w)] = ["1"] * int(w)
+    return "".join(modules)

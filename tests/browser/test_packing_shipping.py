@@ -3,14 +3,26 @@ label, a tote of another order refused, then the unit's SSCC scanned at the dock
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, expect
+from playwright.async_api import Browser, BrowserContext, async_playwright, expect
 
 from scanners.gs1 import has_valid_check_digit
-from tests.browser.conftest import Floor, allocated_order, device, log_in, screenshot, stocked_items, wedge
-from tests.browser.floor_helpers import assert_on_screen, new_worker, worker_log_in
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HANDHELD,
+    Floor,
+    allocated_order,
+    device,
+    log_in,
+    screenshot,
+    stocked_items,
+    wedge,
+)
+from tests.browser.floor_helpers import assert_on_screen, label_modules, new_worker, worker_log_in, write_modules_y4m
 
 pytestmark = pytest.mark.e2e
 
@@ -104,3 +116,40 @@ async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_b
     assert sorted(tuple(r) for r in shipped) == sorted(
         [(first["number"], "shipped", "DHL", "super1"), (second["number"], "picked", None, None)]
     )
+
+
+async def test_the_label_on_screen_reads_back_through_the_dock_camera_as_its_sscc(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], tmp_path: Path
+) -> None:
+    [order] = await _picked_orders(floor, 1)
+    _, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Pack")
+    await wedge(page, order["tote"])
+    await page.get_by_test_id("close-unit").click()
+    label = page.get_by_test_id("sscc-label")
+    await expect(label).to_be_visible()
+    video = tmp_path / "label.y4m"
+    write_modules_y4m(video, await label_modules(page))
+
+    # a dock handheld whose camera sees that label: the app's own decoder gives the SSCC back
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    async with async_playwright() as playwright:
+        dock_browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *camera])
+        try:
+            context = await dock_browser.new_context(viewport=HANDHELD, permissions=["camera"])
+            dock = await context.new_page()
+            await log_in(dock, floor, "super1", path="/picker")
+            await dock.get_by_role("navigation", name="Sections").get_by_role("button", name="Pack", exact=True).click()
+            await dock.get_by_role("button", name="Ship", exact=True).click()
+            row = dock.get_by_test_id("to-ship").locator(f'[data-order="{order["number"]}"]')
+            await expect(row).to_contain_text("0 of 1 loaded")
+            await dock.get_by_role("button", name="Camera").click()
+            await expect(row).to_contain_text("1 of 1 loaded", timeout=30_000)
+            await expect(dock.get_by_role("status").filter(has_text="fully loaded")).to_contain_text(order["number"])
+            await context.close()
+        finally:
+            await dock_browser.close()
