@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import TABLET, Floor, allocated_order, device, log_in, stocked_items
+from tests.browser.conftest import TABLET, Floor, allocated_order, device, log_in, screenshot, stocked_items
 
 pytestmark = pytest.mark.e2e
 
@@ -73,6 +73,7 @@ async def test_the_panel_follows_the_warehouse_live_what_can_still_change(
     await expect(limits).to_contain_text("can still be cancelled")
     await expect(quantity).to_be_disabled()
     await expect(panel.get_by_role("button", name="Cancel order")).to_be_enabled()
+    await screenshot(page, "rep-order-change")
 
     [task] = wave["tasks"]
     await floor.call("picker2", "POST", "/api/warehouses/WH1/tasks/next", {"wave": wave["id"]})
