@@ -53,6 +53,7 @@ async def test_a_rep_changes_a_line_and_cancels_an_order_and_the_stock_follows(
     await expect(panel.get_by_test_id("edit-status")).to_have_text("cancelled")
     await expect(panel.get_by_test_id("edit-limits")).to_contain_text("can no longer change or be cancelled")
     await expect(panel.get_by_role("button", name="Cancel order")).to_be_disabled()
+    await expect(page.get_by_role("button", name=f"View order {number}")).to_be_visible()
     assert await _order(floor, number) == [("cancelled", 3, 0, 0)]
 
 

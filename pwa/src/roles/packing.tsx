@@ -128,6 +128,16 @@ function Packing({ warehouse }: { warehouse: string }) {
   const step = !order ? 'order' : unit.length ? 'close' : 'tote'
   return (
     <div class="packing">
+      {/* the label first: right after a unit is closed, printing it is the next thing to do */}
+      {label && (
+        <section class="card printable" aria-labelledby="label-title">
+          <h2 id="label-title">Shipping label</h2>
+          <SsccLabel sscc={label.sscc} order={label.order} totes={label.totes} customer={label.customer} />
+          <button type="button" class="big secondary" onClick={() => window.print()}>
+            Print label
+          </button>
+        </section>
+      )}
       <section class="card pick" aria-labelledby="pack-title" data-testid="pack-step" data-step={step}>
         <h2 id="pack-title">{order ? `Pack order ${order.number}` : 'Pack'}</h2>
         <Steps steps={[['order', 'Order'], ['tote', 'Totes'], ['close', 'Label']]} now={step} />
@@ -159,15 +169,6 @@ function Packing({ warehouse }: { warehouse: string }) {
       </section>
       <Message note={note} />
       {error && <p class="note note-error" role="alert">{error}</p>}
-      {label && (
-        <section class="card printable" aria-labelledby="label-title">
-          <h2 id="label-title">Shipping label</h2>
-          <SsccLabel sscc={label.sscc} order={label.order} totes={label.totes} customer={label.customer} />
-          <button type="button" class="big secondary" onClick={() => window.print()}>
-            Print label
-          </button>
-        </section>
-      )}
       {!order && orders && (
         <section class="card" aria-labelledby="bench-title">
           <h2 id="bench-title">Waiting to be packed</h2>

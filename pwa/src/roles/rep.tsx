@@ -57,7 +57,10 @@ interface Order {
   version: number
   created_at: string
   lines: { line_no: number; sku: string; qty: number; allocated: number; backordered: number }[]
+  can_change?: boolean // the server's rule for what may still change
+  can_cancel?: boolean
 }
+const changeable = (o: Order) => Boolean(o.can_change || o.can_cancel)
 interface CartLine {
   sku: string
   description: string
@@ -513,8 +516,8 @@ function Orders({ warehouse }: { warehouse: string }) {
             <span class={`badge state-${o.status}`} data-testid="order-status" title={o.status_reason ?? undefined}>
               {o.status.replace('_', ' ')}
             </span>
-            <button type="button" class="secondary" onClick={() => setOpen(o.number)} aria-label={`Change or cancel order ${o.number}`}>
-              Change
+            <button type="button" class="secondary" onClick={() => setOpen(o.number)} aria-label={`${changeable(o) ? 'Change or cancel' : 'View'} order ${o.number}`}>
+              {changeable(o) ? 'Change' : 'View'}
             </button>
           </li>
         ))}
