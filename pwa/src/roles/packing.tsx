@@ -8,7 +8,7 @@ import { ApiError, describe, get, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
 import { sync } from '../lib/queue'
 import { useStore } from '../lib/store'
-import { Field, Message, type Note, ScanField, Tabs } from '../ui'
+import { Field, Message, type Note, ScanField } from '../ui'
 import { LocalRefusal, Steps } from './guided'
 import { SsccLabel } from './sscc-label'
 
@@ -58,7 +58,14 @@ export function PackShip({ warehouse }: { warehouse: string }) {
   if (!ships) return <Packing warehouse={warehouse} />
   return (
     <>
-      <Tabs tabs={[['pack', 'Pack'], ['ship', 'Ship']]} current={tab} onChange={setTab} />
+      {/* a switch inside the floor app's tabs: a group, not a second "Sections" landmark */}
+      <div class="tabs" role="group" aria-label="Pack or ship">
+        {(['pack', 'ship'] as const).map((t) => (
+          <button type="button" key={t} aria-pressed={tab === t} onClick={() => setTab(t)}>
+            {t === 'pack' ? 'Pack' : 'Ship'}
+          </button>
+        ))}
+      </div>
       {tab === 'pack' ? <Packing warehouse={warehouse} /> : <Shipping warehouse={warehouse} />}
     </>
   )
