@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.backends import wait_until
-from tests.browser.conftest import Floor, device, screenshot, stocked_items, wedge
+from tests.browser.conftest import Floor, device, log_in, screenshot, stocked_items, wedge
 from tests.browser.floor_helpers import assert_on_screen, controlled, new_worker, worker_log_in
 
 pytestmark = pytest.mark.e2e
@@ -145,3 +145,22 @@ async def test_a_count_the_supervisor_takes_back_leaves_the_screen_live_and_pick
     await expect(page.get_by_test_id("claim-count")).to_be_visible()
     rows = await floor.rows("SELECT state, claimed_by FROM tasks WHERE id = :id", id=task_id)
     assert [tuple(r) for r in rows] == [("assigned", "picker2")]
+
+
+async def test_a_receiver_counts_from_the_receiving_app(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, on_hand = await _requested_count(floor)
+    _, page = await device(browser, contexts)
+    await log_in(page, floor, "receiver1")
+    await page.get_by_role("navigation", name="Sections").get_by_role("button", name="Count", exact=True).click()
+    await _claim(page, item["location"])
+    await wedge(page, item["location"])
+    await wedge(page, item["gtin"])
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "quantity")
+    await page.keyboard.type(str(on_hand))
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+    await page.get_by_test_id("finish-count").click()
+    await expect(page.get_by_role("status").filter(has_text="finished")).to_be_visible()
+    assert await _results(floor, task_id) == [(on_hand, on_hand, "done")]
