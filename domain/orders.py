@@ -164,6 +164,13 @@ def allocation_outcome(order: SalesOrder, allocations: Iterable[Allocation]) -> 
 ALLOCATABLE = frozenset({S.DRAFT, S.BACKORDERED, S.PARTIALLY_ALLOCATED})
 # Orders whose allocations may be released (once released to the floor, picking owns the stock).
 DEALLOCATABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.ON_HOLD})
+# Orders whose lines may still change: before their stock is released to the floor.
+CHANGEABLE = ALLOCATABLE | DEALLOCATABLE
+
+
+def allowed_changes(status: OrderStatus) -> dict[str, bool]:
+    """What an order's status still allows a rep: changing lines, cancelling (what the commands check)."""
+    return {"can_change": status in CHANGEABLE, "can_cancel": can_transition(status, S.CANCELLED)}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import { disconnect } from './lib/live'
 import { sync } from './lib/queue'
 import { store, useStore } from './lib/store'
 import { Login } from './login'
-import { Picker } from './roles/picker'
+import { Floor } from './roles/floor'
 import { Receiver } from './roles/receiver'
 import { Rep } from './roles/rep'
 import { Supervisor } from './roles/supervisor'
@@ -16,7 +16,7 @@ import { SyncBanner } from './ui'
 export const updateReady = store<(() => void) | null>(null)
 
 const APPS = {
-  picker: { title: 'Picking', roles: ['picker', 'supervisor', 'admin'], view: Picker },
+  picker: { title: 'Picking', roles: ['picker', 'supervisor', 'admin'], view: Floor },
   receiver: { title: 'Receiving', roles: ['receiver', 'supervisor', 'admin'], view: Receiver },
   rep: { title: 'Sales', roles: ['sales_rep', 'supervisor', 'admin'], view: Rep },
   supervisor: { title: 'Supervisor', roles: ['supervisor', 'admin'], view: Supervisor },

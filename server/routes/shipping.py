@@ -11,12 +11,18 @@ from sqlalchemy import text
 from server.auth.principal import requires
 from server.deps import Caller, Db
 from server.services.packing import PackOrder, pack_order
+from server.services.packing_views import orders_to_pack
 from server.services.shipping import ConfirmShipment, confirm_shipment
 
 
 class ShippingController(Controller):
     path = "/api/warehouses/{warehouse:str}"
     tags = ["shipping"]
+
+    @get("/packing", operation_id="listOrdersToPack", guards=[requires("picker", "supervisor")])
+    async def to_pack(self, warehouse: FromPath[str], db: Db) -> list[dict[str, Any]]:
+        """Picked orders waiting at the packing bench or the dock: totes to pack, units packed."""
+        return await orders_to_pack(db, warehouse)
 
     @post("/orders/{number:str}/pack", operation_id="packOrder", guards=[requires("picker", "supervisor")])
     async def pack(

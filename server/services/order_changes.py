@@ -98,7 +98,7 @@ async def change_line(
     await lock_orders(db, [order_id])
     status, warehouse = await _status(db, order_id)
     ensure_warehouse(principal, warehouse)
-    if status not in orders.ALLOCATABLE | orders.DEALLOCATABLE:
+    if status not in orders.CHANGEABLE:
         raise DomainError("order.not_changeable", f"Order {number} is {status} and can no longer change", order=number)
     line = (
         await db.execute(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.allocation import OrderAllocation
 from domain.customers import Customer
 from domain.errors import DomainError
-from domain.orders import SalesOrder
+from domain.orders import OrderStatus, SalesOrder, allowed_changes
 from server.db import pg
 from server.services.allocation import backordered
 
@@ -63,6 +63,7 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
         "sales_rep_id": row["sales_rep_id"],
         "status": row["status"],
         "status_reason": row["status_reason"],
+        **allowed_changes(OrderStatus(row["status"])),
         "requested_date": row["requested_date"].isoformat(),
         "ship_complete": row["ship_complete"],
         "priority": row["priority"],
@@ -105,6 +106,7 @@ def placed_view(
         "sales_rep_id": sales_rep_id,
         "status": str(decision.status),
         "status_reason": decision.reason[:500],
+        **allowed_changes(decision.status),
         "requested_date": order.requested_date.isoformat(),
         "ship_complete": order.ship_complete,
         "priority": order.priority,

@@ -96,6 +96,10 @@ export function Picker() {
       if (!answer.task || !answer.prompt) {
         setTrip({ warehouse, tasks: [], current: null, prompts: {}, local: {} })
         setNote({ kind: 'info', text: 'No pick work right now.' })
+      } else if (answer.task.kind !== 'pick') {
+        // the server hands back a task still held first, whatever kind was asked for
+        fail()
+        setNote({ kind: 'error', text: `You still hold a ${answer.task.kind} task at ${answer.task.location}: finish it on its tab first.` })
       } else {
         const prompts: Record<number, Prompt> = { [answer.task.id]: answer.prompt }
         setTrip({ warehouse, tasks: answer.trip, current: answer.task.id, prompts, local: {} })

@@ -6,6 +6,7 @@ import { ApiError, describe, get, NetworkError, post, session } from '../lib/api
 import { fail, ok } from '../lib/feedback'
 import { mutate, onSettled } from '../lib/queue'
 import { Field, Message, type Note, ScanField, Tabs } from '../ui'
+import { Counting } from './counting'
 import { WarehousePicker } from './picking-state'
 
 interface Receipt {
@@ -39,7 +40,7 @@ const SSCC = /^(\(00\)|00)?\d{18}$/
 export function Receiver() {
   const user = session.get()!.user
   const [warehouse, setWarehouse] = useState(user.warehouses[0] ?? 'WH1')
-  const [tab, setTab] = useState<'receive' | 'putaway'>('receive')
+  const [tab, setTab] = useState<'receive' | 'putaway' | 'count'>('receive')
   return (
     <div class="receiver">
       <WarehousePicker warehouses={user.warehouses} value={warehouse} onChange={setWarehouse} />
@@ -47,11 +48,14 @@ export function Receiver() {
         tabs={[
           ['receive', 'Receive'],
           ['putaway', 'Putaway'],
+          ['count', 'Count'],
         ]}
         current={tab}
         onChange={setTab}
       />
-      {tab === 'receive' ? <Receive warehouse={warehouse} onPutaway={() => setTab('putaway')} /> : <Putaway warehouse={warehouse} />}
+      {tab === 'receive' && <Receive warehouse={warehouse} onPutaway={() => setTab('putaway')} />}
+      {tab === 'putaway' && <Putaway warehouse={warehouse} />}
+      {tab === 'count' && <Counting key={warehouse} warehouse={warehouse} />}
     </div>
   )
 }

@@ -9,6 +9,7 @@ import { onSettled, queueCommand, queuedCommands, sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Field, Message, money, type Note, Tabs } from '../ui'
 import { WarehousePicker } from './picking-state'
+import { type EditableOrder, OrderEdit } from './rep-order-edit'
 
 interface Bucket {
   date: string
@@ -73,7 +74,10 @@ interface Order {
   version: number
   created_at: string
   lines: { line_no: number; sku: string; qty: number; allocated: number; backordered: number }[]
+  can_change?: boolean // the server's rule for what may still change
+  can_cancel?: boolean
 }
+const changeable = (o: Order) => Boolean(o.can_change || o.can_cancel)
 interface CartLine {
   sku: string
   description: string
@@ -472,6 +476,7 @@ function Orders({ warehouse }: { warehouse: string }) {
   const [pending, setPending] = useState<{ key: string; label: string }[]>([])
   const [note, setNote] = useState<Note>(null)
   const [generation, setGeneration] = useState(0)
+  const [open, setOpen] = useState<string | null>(null) // the order being changed
   const online = useStore(sync).online // a list that failed offline is fetched again when back
   const refreshPending = () =>
     queuedCommands().then((rows) => setPending(rows.filter((r) => r.path === '/api/orders').map((r) => ({ key: r.key, label: r.label }))))
@@ -527,6 +532,15 @@ function Orders({ warehouse }: { warehouse: string }) {
     <section class="card" aria-labelledby="orders-title">
       <h2 id="orders-title">My orders</h2>
       <Message note={note} />
+      {orders.some((o) => o.number === open) && (
+        <OrderEdit
+          order={orders.find((o) => o.number === open) as EditableOrder}
+          onChanged={(changed) =>
+            setOrders((current) => current.map((o) => (o.number === changed.number && changed.version >= o.version ? (changed as unknown as Order) : o)))
+          }
+          onClose={() => setOpen(null)}
+        />
+      )}
       <ul class="rows" data-testid="orders">
         {pending.map((p) => (
           <li key={p.key}>
@@ -543,6 +557,9 @@ function Orders({ warehouse }: { warehouse: string }) {
             <span class={`badge state-${o.status}`} data-testid="order-status" title={o.status_reason ?? undefined}>
               {o.status.replace('_', ' ')}
             </span>
+            <button type="button" class="secondary" onClick={() => setOpen(o.number)} aria-label={`${changeable(o) ? 'Change or cancel' : 'View'} order ${o.number}`}>
+              {changeable(o) ? 'Change' : 'View'}
+            </button>
           </li>
         ))}
       </ul>

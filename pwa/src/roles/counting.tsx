@@ -1,0 +1,273 @@
+// Blind cycle counts on the handheld: claim a count task, scan the location, then each item (and
+// its lot) with the quantity found, then finish. The screen never shows what the system holds.
+// Offline the scans are kept here and the whole count goes out as one count.submit intent, which
+// the server replays through the same rules exactly once (server/services/floor_mutations.py).
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError, describe, get, NetworkError, post, session } from '../lib/api'
+import { fail, ok } from '../lib/feedback'
+import { mutate, onSettled } from '../lib/queue'
+import { Message, type Note, ScanField } from '../ui'
+import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
+
+interface CountPrompt {
+  step: 'location' | 'item' | 'lot' | 'quantity' | 'done'
+  location: string
+  sku: string | null
+  lot: string | null
+  description: string | null
+  scanned_sku: string | null
+  can_finish: boolean
+  counted: { sku: string; lot: string | null; qty: number }[]
+}
+
+/** One counted line as the worker scanned it: the label, a lot scanned apart, the quantity typed. */
+interface Line {
+  item: string
+  lot: string | null
+  qty: number
+}
+
+interface CountState {
+  task: FloorTask
+  prompt: CountPrompt
+  located: boolean
+  lines: Line[]
+  pending: { item: string; lot: string | null } | null
+  offline: boolean // from the first scan without network on, the whole count is kept here
+}
+
+const STEPS: [string, string][] = [
+  ['location', 'Location'],
+  ['item', 'Item'],
+  ['quantity', 'Quantity'],
+  ['done', 'Finish'],
+]
+
+const LABEL: Record<string, string> = {
+  location: 'Scan the location',
+  item: 'Scan the next item, or finish',
+  lot: 'Scan the lot',
+}
+
+/** Where a count kept on the device stands. */
+function localStep(state: CountState): CountPrompt['step'] {
+  if (!state.located) return 'location'
+  return state.pending ? 'quantity' : 'item'
+}
+
+export function Counting({ warehouse }: { warehouse: string }) {
+  const user = session.get()!.user
+  const store = saved<CountState>(`fs.count.${user.username}.${warehouse}`)
+  const [state, setState] = useState<CountState | null>(() => store.load())
+  const [note, setNote] = useState<Note>(null)
+  const [busy, setBusy] = useState(false)
+  const ref = useRef(state)
+  const set = (next: CountState | null) => {
+    ref.current = next
+    store.save(next)
+    setState(next)
+  }
+
+  // a count resumed online is re-read: a supervisor may have taken it back meanwhile
+  useEffect(() => {
+    const current = ref.current
+    if (!current || current.offline || !navigator.onLine) return
+    get<{ task: FloorTask; prompt: CountPrompt }>(`/api/warehouses/${warehouse}/tasks/${current.task.id}`)
+      .then((answer) => {
+        if (answer.task.assigned_to !== user.username || answer.prompt.step === 'done') {
+          set(null)
+          setNote({ kind: 'info', text: `The count at ${answer.task.location} is no longer yours.` })
+        } else set({ ...current, task: answer.task, prompt: answer.prompt })
+      })
+      .catch(() => undefined)
+  }, [warehouse])
+
+  useEffect(
+    () =>
+      onSettled((settled) => {
+        if (settled.kind !== 'count.submit') return
+        const result = settled.result as { detail?: string }
+        const where = (settled.payload as { location: string }).location
+        if (settled.outcome === 'applied') setNote({ kind: 'ok', text: `The count at ${where} was sent and booked.` })
+        else {
+          fail()
+          setNote({ kind: 'error', text: `The count at ${where} was refused: ${result.detail ?? 'see the banner'}` })
+        }
+      }),
+    [],
+  )
+
+  useTakenAway(warehouse, state?.task ?? null, (holder) => {
+    const where = ref.current?.task.location
+    set(null)
+    fail()
+    setNote({ kind: 'error', text: holder ? `The count at ${where} was given to ${holder}.` : `The count at ${where} was put back in the pool.` })
+  })
+
+  const claim = async () => {
+    setBusy(true)
+    setNote(null)
+    try {
+      const answer = await claimNext<CountPrompt>(warehouse, 'count')
+      if (!answer) setNote({ kind: 'info', text: 'No counts to do right now.' })
+      else {
+        set({ ...answer, located: answer.prompt.step !== 'location', lines: [], pending: null, offline: false })
+        ok()
+      }
+    } catch (error) {
+      fail()
+      setNote({ kind: 'error', text: error instanceof HeldElsewhere ? error.message : describe(error) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  /** Keep a scan on the device; the location is checked here, items when the count is sent. */
+  const keepLocally = (current: CountState, value: string | number): CountState => {
+    const step = localStep(current)
+    if (step === 'location') {
+      if (String(value).toUpperCase() !== current.task.location.toUpperCase()) {
+        throw new LocalRefusal(`Wrong location ${value}: count ${current.task.location}.`)
+      }
+      return { ...current, offline: true, located: true }
+    }
+    if (step === 'item') return { ...current, offline: true, pending: { item: String(value), lot: current.task.lot } }
+    const line = { ...current.pending!, qty: Number(value) }
+    return { ...current, offline: true, pending: null, lines: [...current.lines, line] }
+  }
+
+  /** What the server's answer means for the lines kept here (they make the offline submission). */
+  const remember = (current: CountState, value: string | number, prompt: CountPrompt): CountState => {
+    const step = current.prompt.step
+    const next = { ...current, prompt }
+    if (step === 'location') return { ...next, located: true }
+    if (step === 'item') return { ...next, pending: { item: String(value), lot: null } }
+    if (step === 'lot') return { ...next, pending: { ...current.pending!, lot: String(value) } }
+    if (step === 'quantity') return { ...next, pending: null, lines: [...current.lines, { ...current.pending!, qty: Number(value) }] }
+    return next
+  }
+
+  const scan = async (value: string | number) => {
+    const current = ref.current
+    if (!current) return
+    try {
+      if (current.offline || !navigator.onLine) {
+        set(keepLocally(current, value))
+        setNote({ kind: 'ok', text: 'Noted on this device; the count is checked when it is sent.' })
+      } else {
+        const body = current.prompt.step === 'quantity' ? { qty: Number(value) } : { scan: String(value) }
+        try {
+          const answer = await post<{ task: FloorTask; prompt: CountPrompt }>(`/api/warehouses/${warehouse}/tasks/${current.task.id}/scans`, body)
+          set({ ...remember(current, value, answer.prompt), task: answer.task })
+          setNote({ kind: 'ok', text: answer.prompt.step === 'quantity' ? `Counting ${answer.prompt.scanned_sku}.` : 'OK' })
+        } catch (error) {
+          if (!(error instanceof NetworkError)) throw error
+          set(keepLocally(current, value)) // the network dropped on this very scan
+          setNote({ kind: 'ok', text: 'No network: the count is kept on this device and sent when back online.' })
+        }
+      }
+      ok()
+    } catch (error) {
+      fail()
+      setNote({ kind: 'error', text: error instanceof LocalRefusal || error instanceof ApiError ? error.message : describe(error) })
+    }
+  }
+
+  const queue = async (current: CountState) => {
+    const payload = { warehouse, task: current.task.id, location: current.task.location, lines: current.lines }
+    await mutate('count.submit', payload, `Count of ${current.task.location}: ${current.lines.length} line(s)`)
+    set(null)
+    setNote({ kind: 'ok', text: `Count of ${current.task.location} queued; it is sent when the network is back.` })
+  }
+
+  const finish = async () => {
+    const current = ref.current
+    if (!current) return
+    setBusy(true)
+    try {
+      if (current.offline || !navigator.onLine) await queue(current)
+      else {
+        try {
+          await post(`/api/warehouses/${warehouse}/counts/${current.task.id}/finish`)
+          set(null)
+          setNote({ kind: 'ok', text: `Count of ${current.task.location} finished: ${current.lines.length} line(s) counted.` })
+        } catch (error) {
+          if (!(error instanceof NetworkError)) throw error
+          await queue({ ...current, offline: true })
+        }
+      }
+      ok()
+    } catch (error) {
+      fail()
+      setNote({ kind: 'error', text: describe(error) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (!state) {
+    return (
+      <div class="counting">
+        <section class="card">
+          <p>Claim a cycle count: you count what is there, the system's figure is not shown.</p>
+          <button type="button" class="big" onClick={() => void claim()} disabled={busy} data-testid="claim-count">
+            {busy ? 'Looking for work…' : 'Next count'}
+          </button>
+        </section>
+        <Message note={note} />
+      </div>
+    )
+  }
+  const step = state.offline ? localStep(state) : state.prompt.step
+  const counted = state.offline || !state.prompt.counted.length
+    ? state.lines.map((l) => ({ what: l.item, lot: l.lot, qty: l.qty }))
+    : state.prompt.counted.map((c) => ({ what: c.sku, lot: c.lot, qty: c.qty }))
+  return (
+    <div class="counting">
+      <section class="card pick" aria-labelledby="count-title" data-testid="count-step" data-step={step}>
+        <h2 id="count-title">
+          Count <small>{state.offline ? 'kept on this device' : `task ${state.task.id}`}</small>
+        </h2>
+        <Steps steps={STEPS} now={step === 'lot' ? 'item' : step} />
+        <dl class="facts">
+          <dt>Location</dt>
+          <dd class="huge" data-testid="location">{state.task.location}</dd>
+          <dt>Item</dt>
+          <dd>{state.task.sku ? <><strong>{state.task.sku}</strong> {state.task.description}</> : 'every item in the location'}</dd>
+        </dl>
+        {step === 'quantity' ? (
+          <QuantityField
+            label={`How many ${(!state.offline && state.prompt.scanned_sku) || state.pending?.item || ''} did you count?`}
+            initial=""
+            submitLabel="Enter"
+            onSubmit={(qty) => void scan(qty)}
+            onRefuse={(text) => { fail(); setNote({ kind: 'error', text }) }}
+          />
+        ) : (
+          <ScanField label={LABEL[step] ?? 'Scan'} onScan={(v) => void scan(v)} />
+        )}
+        {step === 'item' && (
+          <button type="button" class="big secondary finish" onClick={() => void finish()} disabled={busy} data-testid="finish-count">
+            Finish count ({counted.length} line{counted.length === 1 ? '' : 's'})
+          </button>
+        )}
+      </section>
+      <Message note={note} />
+      {counted.length > 0 && (
+        <section class="card" aria-labelledby="counted-title">
+          <h2 id="counted-title">Counted here</h2>
+          <ul class="rows" data-testid="counted">
+            {counted.map((c, i) => (
+              <li key={i}>
+                <span>
+                  <strong>{c.what}</strong> {c.lot && <span class="badge">lot {c.lot}</span>}
+                </span>
+                <span class="num">{c.qty}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  )
+}

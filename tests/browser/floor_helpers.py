@@ -1,0 +1,85 @@
+"""What the browser tests of the floor screens (count, replenish, pack, ship) and the rep's order
+changes share: workers of their own, logging them in, and checks that a control is on screen."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Locator, Page, expect
+
+from tests.browser.conftest import HANDHELD, Floor
+
+PASSWORD = "floor-screens-pass"
+
+
+async def new_worker(floor: Floor, *roles: str) -> str:
+    """A user of our own, so no task another test left claimed comes back from "next task"."""
+    name = f"w-{secrets.token_hex(4)}"
+    body = {
+        "username": name,
+        "display_name": f"Worker {name[2:]}",
+        "roles": list(roles or ("picker",)),
+        "warehouses": ["WH1"],
+        "password": PASSWORD,
+    }
+    await floor.call("admin", "POST", "/api/admin/users", body, status=201)
+    return name
+
+
+async def worker_log_in(page: Page, floor: Floor, username: str, *, tab: str | None = None, path: str = "/") -> None:
+    """Password login as a worker made by ``new_worker``; then open a tab of the floor app."""
+    await page.goto(floor.url + path)
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    if tab:
+        await page.get_by_role("navigation", name="Sections").get_by_role("button", name=tab, exact=True).click()
+
+
+async def controlled(page: Page) -> None:
+    """Wait until the service worker controls the page (the shell is then cached for offline)."""
+    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
+    """The control is inside the viewport without scrolling and at least 48 px tall."""
+    box = await locator.bounding_box()
+    assert box is not None, "not rendered"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    assert box["height"] >= 48, box
+
+
+def write_modules_y4m(path: Path, modules: str, *, width: int = 640, height: int = 480, module_px: int = 3) -> None:
+    """Any 1-D barcode given as modules (1 = bar), centred on white, as a Y4M video for Chromium's fake camera."""
+    left = (width - len(modules) * module_px) // 2
+    assert left >= 0, "the barcode is wider than the frame"
+    row = bytes(
+        0 if 0 <= x - left < len(modules) * module_px and modules[(x - left) // module_px] == "1" else 255
+        for x in range(width)
+    )
+    blank = bytes([255]) * width
+    top, bottom = height // 4, height * 3 // 4
+    luma = b"".join(row if top <= y < bottom else blank for y in range(height))
+    chroma = bytes([128]) * (width // 2 * height // 2 * 2)
+    frame = b"FRAME\n" + luma + chroma
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode() + frame * 2)
+
+
+async def label_modules(page: Page) -> str:
+    """The SSCC label's barcode as drawn on screen, read back from its SVG as modules (1 = bar)."""
+    drawn: dict[str, Any] = await page.evaluate(
+        """() => {
+          const svg = document.querySelector('[data-testid="sscc-label"] svg')
+          const bars = [...svg.querySelectorAll('rect[fill="#000"]')]
+            .map((r) => [+r.getAttribute('x'), +r.getAttribute('width')])
+          return { width: svg.viewBox.baseVal.width, bars }
+        }"""
+    )
+    modules = ["0"] * int(drawn["width"])
+    for x, w in drawn["bars"]:
+        modules[int(x) : int(x) + int(w)] = ["1"] * int(w)
+    return "".join(modules)

@@ -1,0 +1,166 @@
+"""Blind cycle counts on the 360x640 handheld: guided by the server's prompts online, kept on the
+device and sent as one count.submit intent offline; the system's quantity is never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.backends import wait_until
+from tests.browser.conftest import Floor, device, log_in, screenshot, stocked_items, wedge
+from tests.browser.floor_helpers import assert_on_screen, controlled, new_worker, worker_log_in
+
+pytestmark = pytest.mark.e2e
+
+
+async def _requested_count(floor: Floor) -> tuple[dict[str, Any], int, int]:
+    """A supervisor's count of one item's pick face; returns the item, the task id and what is on hand."""
+    [item] = await stocked_items(floor, 1)
+    answer = await floor.call(
+        "super1", "POST", "/api/warehouses/WH1/counts", {"location": item["location"], "sku": item["sku"]}, 201
+    )
+    on_hand = await floor.scalar(
+        "SELECT sum(b.on_hand) FROM stock_balances b JOIN items i ON i.id = b.item_id"
+        " JOIN locations l ON l.id = b.location_id WHERE i.sku = :s AND l.code = :l",
+        s=item["sku"],
+        l=item["location"],
+    )
+    return item, int(answer["task"]["id"]), int(on_hand)
+
+
+async def _results(floor: Floor, task_id: int) -> list[tuple[Any, ...]]:
+    rows = await floor.rows(
+        "SELECT c.system_qty, c.counted_qty, t.state FROM count_results c JOIN tasks t ON t.id = c.task_id"
+        " WHERE c.task_id = :t",
+        t=task_id,
+    )
+    return [tuple(r) for r in rows]
+
+
+async def _claim(page: Page, location: str) -> None:
+    await page.get_by_test_id("claim-count").click()
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "location")
+    await expect(page.get_by_test_id("location")).to_have_text(location)
+
+
+async def test_a_blind_count_follows_the_servers_prompts_and_books_what_was_counted(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, on_hand = await _requested_count(floor)
+    _, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await _claim(page, item["location"])
+    step = page.get_by_test_id("count-step")
+
+    await wedge(page, "WH1-A01-01-1" if item["location"] != "WH1-A01-01-1" else "WH1-A01-02-1")
+    await expect(page.get_by_role("alert")).to_contain_text("Wrong location")
+    await expect(step).to_have_attribute("data-step", "location")
+    await wedge(page, item["location"])
+    await expect(step).to_have_attribute("data-step", "item")
+    await wedge(page, item["gtin"])
+    await expect(step).to_have_attribute("data-step", "quantity")
+    quantity = page.get_by_label(f"How many {item['sku']} did you count?")
+    # blind: nothing is filled in and nothing on the task tells the system's quantity
+    await expect(quantity).to_be_focused()
+    await expect(quantity).to_have_value("")
+    view = await floor.call("super1", "GET", f"/api/warehouses/WH1/tasks/{task_id}")
+    assert (view["task"]["qty"], view["task"]["qty_done"]) == (None, None)
+    assert "system" not in (await step.inner_text()).lower()
+    await page.keyboard.type(str(on_hand - 2))
+    await page.keyboard.press("Enter")
+    await expect(step).to_have_attribute("data-step", "item")
+    await expect(page.get_by_test_id("counted")).to_contain_text(str(on_hand - 2))
+    finish = page.get_by_test_id("finish-count")
+    await assert_on_screen(finish)
+    await screenshot(page, "counting")
+    await finish.click()
+    await expect(page.get_by_role("status").filter(has_text="finished")).to_be_visible()
+    assert await _results(floor, task_id) == [(on_hand, on_hand - 2, "done")]
+
+
+async def test_a_count_made_offline_is_sent_once_when_back_and_booked(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, on_hand = await _requested_count(floor)
+    context, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await controlled(page)
+    await _claim(page, item["location"])
+    step = page.get_by_test_id("count-step")
+
+    await context.set_offline(True)
+    await expect(page.get_by_test_id("offline-banner")).to_be_visible()
+    await wedge(page, "WH1-Z99-99-9")
+    await expect(page.get_by_role("alert")).to_contain_text(f"count {item['location']}")
+    await wedge(page, item["location"])
+    await expect(step).to_have_attribute("data-step", "item")
+    await wedge(page, item["gtin"])
+    await expect(step).to_have_attribute("data-step", "quantity")
+    await page.keyboard.type(str(on_hand + 1))
+    await page.keyboard.press("Enter")
+    await expect(step).to_have_attribute("data-step", "item")
+    # a reload while offline keeps the count where it was
+    await page.reload()
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+    await page.get_by_test_id("finish-count").click()
+    await expect(page.get_by_test_id("offline-banner")).to_contain_text("1 action queued")
+    assert await _results(floor, task_id) == []
+
+    await context.set_offline(False)
+    await wait_until(lambda: _results(floor, task_id), timeout_s=30, what="the queued count to be booked")
+    assert await _results(floor, task_id) == [(on_hand, on_hand + 1, "done")]
+    await expect(page.get_by_role("status").filter(has_text="sent and booked")).to_be_visible()
+    await expect(page.get_by_test_id("offline-banner")).to_be_hidden()
+    applied = await floor.scalar(
+        "SELECT count(*) FROM device_mutations WHERE kind = 'count.submit' AND outcome = 'applied'"
+        " AND result->'task'->>'id' = :t",
+        t=str(task_id),
+    )
+    assert applied == 1
+
+
+async def test_a_count_the_supervisor_takes_back_leaves_the_screen_live_and_picking_waits_for_it(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, _ = await _requested_count(floor)
+    _, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await _claim(page, item["location"])
+    await wedge(page, item["location"])
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+
+    # the server hands back the task still held, whatever kind is asked for: the pick tab says so
+    sections = page.get_by_role("navigation", name="Sections")
+    await sections.get_by_role("button", name="Pick", exact=True).click()
+    await page.get_by_test_id("claim").click()
+    await expect(page.get_by_role("alert")).to_contain_text(f"You still hold a count task at {item['location']}")
+    await sections.get_by_role("button", name="Count", exact=True).click()
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+
+    # given to another worker (not the pool, where another test's "next count" would find it)
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{task_id}/reassign", {"worker": "picker2"})
+    await expect(page.get_by_role("alert")).to_contain_text(f"The count at {item['location']} was given to picker2")
+    await expect(page.get_by_test_id("claim-count")).to_be_visible()
+    rows = await floor.rows("SELECT state, claimed_by FROM tasks WHERE id = :id", id=task_id)
+    assert [tuple(r) for r in rows] == [("assigned", "picker2")]
+
+
+async def test_a_receiver_counts_from_the_receiving_app(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, on_hand = await _requested_count(floor)
+    _, page = await device(browser, contexts)
+    await log_in(page, floor, "receiver1")
+    await page.get_by_role("navigation", name="Sections").get_by_role("button", name="Count", exact=True).click()
+    await _claim(page, item["location"])
+    await wedge(page, item["location"])
+    await wedge(page, item["gtin"])
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "quantity")
+    await page.keyboard.type(str(on_hand))
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "item")
+    await page.get_by_test_id("finish-count").click()
+    await expect(page.get_by_role("status").filter(has_text="finished")).to_be_visible()
+    assert await _results(floor, task_id) == [(on_hand, on_hand, "done")]
