@@ -8,6 +8,7 @@ import { fail, ok } from '../lib/feedback'
 import { mutate, onSettled } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
 import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
+import './screens.css'
 
 interface CountPrompt {
   step: 'location' | 'item' | 'lot' | 'quantity' | 'done'
