@@ -67,6 +67,8 @@ def count_prompt(record: TaskRecord) -> dict[str, Any]:
         "scanned_lot": (pending.get("lot") or None) if pending else None,
         "uom_factor": pending.get("factor", 1) if pending else None,
         "can_finish": step == "item",
+        # a one-item count tells whether the item needs its lot, so a device counting offline asks for it
+        "lot_tracked": record.lot_tracked if t.item else None,
         "counted": [
             {"sku": s, "lot": lot or None, "qty": c.qty} for (s, lot), c in sorted(counted_lines(record).items())
         ],

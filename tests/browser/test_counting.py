@@ -164,3 +164,49 @@ async def test_a_receiver_counts_from_the_receiving_app(
     await page.get_by_test_id("finish-count").click()
     await expect(page.get_by_role("status").filter(has_text="finished")).to_be_visible()
     assert await _results(floor, task_id) == [(on_hand, on_hand, "done")]
+
+
+async def test_offline_a_lot_tracked_item_scanned_without_its_lot_asks_for_the_lot_before_the_quantity(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    [found] = await floor.rows(
+        "SELECT i.sku, u.gtin, l.code, b.lot, b.on_hand FROM items i"
+        " JOIN item_uoms u ON u.item_id = i.id AND u.uom = 'EA'"
+        " JOIN stock_balances b ON b.item_id = i.id AND b.warehouse = 'WH1' AND b.on_hand > 0"
+        " JOIN locations l ON l.id = b.location_id AND l.kind IN ('storage', 'pick_face')"
+        " WHERE i.lot_tracked AND b.allocated = 0 AND b.lot <> '' AND NOT EXISTS (SELECT 1 FROM stock_balances o"
+        "   WHERE o.item_id = i.id AND o.location_id = b.location_id AND o.id <> b.id AND o.on_hand > 0)"
+        " ORDER BY i.sku LIMIT 1"
+    )
+    body = {"location": found.code, "sku": found.sku}
+    task_id = (await floor.call("super1", "POST", "/api/warehouses/WH1/counts", body, 201))["task"]["id"]
+    context, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await controlled(page)
+    await _claim(page, found.code)
+    step = page.get_by_test_id("count-step")
+
+    await context.set_offline(True)
+    await expect(page.get_by_test_id("offline-banner")).to_be_visible()
+    await wedge(page, found.code)
+    await wedge(page, found.gtin)  # the plain GTIN carries no lot
+    await expect(step).to_have_attribute("data-step", "lot")
+    await expect(page.get_by_label("Scan the lot")).to_be_focused()
+    await wedge(page, found.lot)
+    await expect(step).to_have_attribute("data-step", "quantity")
+    await page.keyboard.type(str(found.on_hand))
+    await page.keyboard.press("Enter")
+    await page.get_by_test_id("finish-count").click()
+    await expect(page.get_by_test_id("offline-banner")).to_contain_text("1 action queued")
+
+    await context.set_offline(False)
+
+    async def booked() -> list[tuple[object, ...]]:
+        rows = await floor.rows(
+            "SELECT c.lot, c.system_qty, c.counted_qty FROM count_results c WHERE c.task_id = :t", t=task_id
+        )
+        return [tuple(r) for r in rows]
+
+    await wait_until(booked, timeout_s=30, what="the queued count to be booked")
+    assert await booked() == [(found.lot, found.on_hand, found.on_hand)]
+    await expect(page.get_by_role("status").filter(has_text="sent and booked")).to_be_visible()

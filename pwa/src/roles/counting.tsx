@@ -8,6 +8,7 @@ import { fail, ok } from '../lib/feedback'
 import { mutate, onSettled } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
 import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
+import './screens.css'
 
 interface CountPrompt {
   step: 'location' | 'item' | 'lot' | 'quantity' | 'done'
@@ -17,6 +18,7 @@ interface CountPrompt {
   description: string | null
   scanned_sku: string | null
   can_finish: boolean
+  lot_tracked: boolean | null // known for a one-item count
   counted: { sku: string; lot: string | null; qty: number }[]
 }
 
@@ -32,7 +34,7 @@ interface CountState {
   prompt: CountPrompt
   located: boolean
   lines: Line[]
-  pending: { item: string; lot: string | null } | null
+  pending: { item: string; lot: string | null; needsLot?: boolean } | null
   offline: boolean // from the first scan without network on, the whole count is kept here
 }
 
@@ -52,7 +54,19 @@ const LABEL: Record<string, string> = {
 /** Where a count kept on the device stands. */
 function localStep(state: CountState): CountPrompt['step'] {
   if (!state.located) return 'location'
+  if (state.pending?.needsLot) return 'lot'
   return state.pending ? 'quantity' : 'item'
+}
+
+/** Whether a label carries a lot (GS1 AI 10), read without the server: bracketed, or the raw element string. */
+export function labelHasLot(label: string): boolean {
+  const s = label.replace(/^\][A-Za-z]\d/, '')
+  if (s.startsWith('(')) return /\(10\)/.test(s)
+  // fixed-length AIs a product label puts before the lot: 01 GTIN, 11/13/15/17 dates
+  const fixed: Record<string, number> = { '01': 16, '11': 8, '13': 8, '15': 8, '17': 8 }
+  let i = 0
+  while (i < s.length && fixed[s.slice(i, i + 2)]) i += fixed[s.slice(i, i + 2)]
+  return i > 0 && s.slice(i, i + 2) === '10' && s.length > i + 2
 }
 
 export function Counting({ warehouse }: { warehouse: string }) {
@@ -131,8 +145,13 @@ export function Counting({ warehouse }: { warehouse: string }) {
       }
       return { ...current, offline: true, located: true }
     }
-    if (step === 'item') return { ...current, offline: true, pending: { item: String(value), lot: current.task.lot } }
-    const line = { ...current.pending!, qty: Number(value) }
+    if (step === 'item') {
+      // a lot-tracked item scanned by a label without its lot: ask for the lot here, as the server would
+      const needsLot = current.prompt.lot_tracked === true && !current.task.lot && !labelHasLot(String(value))
+      return { ...current, offline: true, pending: { item: String(value), lot: current.task.lot, needsLot } }
+    }
+    if (step === 'lot') return { ...current, offline: true, pending: { ...current.pending!, lot: String(value), needsLot: false } }
+    const line = { item: current.pending!.item, lot: current.pending!.lot, qty: Number(value) }
     return { ...current, offline: true, pending: null, lines: [...current.lines, line] }
   }
 
@@ -143,7 +162,9 @@ export function Counting({ warehouse }: { warehouse: string }) {
     if (step === 'location') return { ...next, located: true }
     if (step === 'item') return { ...next, pending: { item: String(value), lot: null } }
     if (step === 'lot') return { ...next, pending: { ...current.pending!, lot: String(value) } }
-    if (step === 'quantity') return { ...next, pending: null, lines: [...current.lines, { ...current.pending!, qty: Number(value) }] }
+    if (step === 'quantity') {
+      return { ...next, pending: null, lines: [...current.lines, { item: current.pending!.item, lot: current.pending!.lot, qty: Number(value) }] }
+    }
     return next
   }
 

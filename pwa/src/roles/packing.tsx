@@ -11,6 +11,7 @@ import { useStore } from '../lib/store'
 import { Field, Message, type Note, ScanField } from '../ui'
 import { LocalRefusal, Steps } from './guided'
 import { SsccLabel } from './sscc-label'
+import './screens.css'
 
 interface ToPack {
   number: string

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, describe, get, NetworkError, newKey } from '../lib/api'
 import { onSettled, queueCommand } from '../lib/queue'
 import { Message, money, type Note } from '../ui'
+import './screens.css'
 
 export interface EditableOrder {
   number: string
