@@ -29,7 +29,7 @@ from realtime.hub import Hub
 from realtime.keys import Keys
 from realtime.presence import Presence
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
-from realtime.topics import TopicError, Viewer, parse_topic
+from realtime.topics import TopicError, Viewer, parse_position, parse_skus, parse_topic
 
 log = logging.getLogger("floorsync.gateway")
 
@@ -177,8 +177,8 @@ class Gateway:
             if not isinstance(name, str) or len(name) > MAX_TOPIC_CHARS:
                 name = None  # echoing a malformed topic back would hand the client its own garbage
                 raise TopicError("topic.unknown", "A subscribe names a 'topic' (a string).")
-            topic = parse_topic(name, conn.viewer, skus=_skus(message.get("skus")))
-            asked = _position(message.get("from"))
+            topic = parse_topic(name, conn.viewer, skus=parse_skus(message.get("skus")))
+            asked = parse_position(message.get("from"))
             if name not in conn.subscriptions and len(conn.subscriptions) >= MAX_SUBSCRIPTIONS:
                 raise TopicError("topic.too_many", f"At most {MAX_SUBSCRIPTIONS} subscriptions per connection.")
         except TopicError as refused:
@@ -275,27 +275,9 @@ def _refuse(conn: Connection, topic: str | None, code: str, message: str) -> Non
     conn.send_control(reply)
 
 
-def _skus(raw: Any) -> list[str] | None:
-    """The SKU list of an atp subscribe; anything but a list of strings is refused before it is hashed."""
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
-        raise TopicError("topic.invalid_skus", "'skus' is a list of SKU strings.")
-    return raw
-
-
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("subscription failed", exc_info=task.exception())
-
-
-def _position(raw: Any) -> tuple[str, int] | None:
-    if raw is None:
-        return None
-    seq = raw.get("seq") if isinstance(raw, dict) else None
-    if isinstance(raw, dict) and isinstance(raw.get("epoch"), str) and type(seq) is int and seq >= 0:
-        return raw["epoch"], seq
-    raise TopicError("position.invalid", "'from' is {\"epoch\": string, \"seq\": integer} (a snapshot's as_of).")
 
 
 def _positions(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from realtime.envelope import Envelope
 
@@ -96,3 +97,22 @@ def parse_topic(name: str, viewer: Viewer, *, skus: list[str] | None = None) -> 
         sees_all = bool(viewer.roles & SUPERVISORS)
         return Topic(name, kind, warehouse, user_id=None if sees_all else viewer.user_id)
     return Topic(name, kind, warehouse)
+
+
+def parse_skus(raw: Any) -> list[str] | None:
+    """The SKU list of an atp subscribe; anything but a list of strings is refused before it is hashed."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise TopicError("topic.invalid_skus", "'skus' is a list of SKU strings.")
+    return raw
+
+
+def parse_position(raw: Any) -> tuple[str, int] | None:
+    """A subscribe's ``from`` as (epoch, seq), None when absent; anything else is ``position.invalid``."""
+    if raw is None:
+        return None
+    seq = raw.get("seq") if isinstance(raw, dict) else None
+    if isinstance(raw, dict) and isinstance(raw.get("epoch"), str) and type(seq) is int and seq >= 0:
+        return raw["epoch"], seq
+    raise TopicError("position.invalid", "'from' is {\"epoch\": string, \"seq\": integer} (a snapshot's as_of).")

@@ -11,6 +11,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from server.problems import PROBLEM_JSON, problem_body
 
+LINGER_S = 2.0
+
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """Refuses a request whose line and headers together pass ``max_head_bytes``."""
@@ -22,6 +24,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._heads = 0  # heads completed on this connection
+        self._refused = False
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -37,6 +40,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True  # whatever comes next on this connection is the next request's head
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the rest of a refused head: read and dropped until the connection closes
         heads = self._heads
         super().data_received(data)
         if self._heads != heads:
@@ -59,7 +64,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.logger.warning("request head over %d bytes: refused", self.max_head_bytes)
         self.transport.write(head + body)
-        self.transport.close()
+        # a lingering close: closing with unread input would reset the connection, and the client could
+        # lose the answer; so say we are done, drop what still comes, and close shortly
+        self._refused = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
 
 
 def limit_heads(max_head_bytes: int) -> str:

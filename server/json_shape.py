@@ -42,8 +42,11 @@ class ShapeError:
     at: str
 
 
+QUANTITY_KEYS = frozenset({"qty", "quantity", "delta"})  # delta: a stock adjustment, in base units
+
+
 def _is_quantity(key: str) -> bool:
-    return key in ("qty", "quantity") or key.endswith("_qty")
+    return key in QUANTITY_KEYS or key.endswith("_qty")
 
 
 def shape_error(document: Any, *, max_lines: int, max_quantity: int) -> ShapeError | None:

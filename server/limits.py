@@ -169,8 +169,8 @@ async def _send_problem(send: Send, scope: Scope, refused: Problem) -> None:
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
-        # the rest of an unread body is not worth waiting for on this connection
-        (b"connection", b"close"),
     ]
+    # no "connection: close": closing a socket with unread input resets it, and the client may lose this
+    # answer; kept alive, uvicorn discards the rest of the body as it arrives (never holding it)
     await send({"type": "http.response.start", "status": refused.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})

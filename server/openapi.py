@@ -39,12 +39,21 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # the database cannot hold, a backend that is down, a fault.
 EVERY_OPERATION = {
     "request.invalid": 400,
+    "request.invalid_path": 400,
+    "request.too_deep": 400,
     "request.too_large": 413,
     "request.unsupported_media_type": 415,
+    "request.headers_too_large": 431,
     "request.out_of_range": 422,
     "request.invalid_character": 422,
+    "request.too_many_lines": 422,
+    "request.quantity_too_large": 422,
     "server.error": 500,
     "service.unavailable": 503,
+    "db.conflict": 503,
+    "db.unavailable": 503,
+    "db.reconnected": 503,
+    "server.busy": 503,
 }
 WITH_TOKEN = {"auth.unauthenticated": 401, "auth.forbidden": 403, "auth.wrong_warehouse": 403}
 WITH_IDEMPOTENCY = {"idempotency.key_invalid": 400, "idempotency.key_reused": 422}

@@ -51,6 +51,13 @@ def test_lines_and_quantities_are_found_anywhere_in_the_document() -> None:
     assert huge.at == "$[0].payload.lines[0].counted_qty"
 
 
+def test_a_stock_adjustment_delta_is_a_quantity_both_ways() -> None:
+    for delta in (10**15, -(10**15)):
+        refused = shape_error({"sku": "A", "delta": delta}, max_lines=1, max_quantity=10**9)
+        assert refused is not None and refused.at == "$.delta"
+    assert shape_error({"sku": "A", "delta": -5}, max_lines=1, max_quantity=10**9) is None
+
+
 @pytest.mark.parametrize("value", [True, "100", None])
 def test_only_numbers_count_as_quantities(value: object) -> None:
     assert shape_error({"qty": value}, max_lines=1, max_quantity=1) is None
