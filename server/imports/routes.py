@@ -19,6 +19,7 @@ from server.deps import Caller
 from server.imports import keys
 from server.imports.reading import media_type
 from server.imports.service import Outcome, error_view, importer_for, run_import
+from server.limits import BODY_LIMIT_OPT
 from server.problems import Problem
 
 # This route's own request body limit (the app's default stays small): a 1,000,000-line opening
@@ -83,6 +84,7 @@ class ImportController(Controller):
         operation_id="importFile",
         status_code=200,
         request_max_body_size=IMPORT_MAX_BODY_BYTES,
+        opt={BODY_LIMIT_OPT: IMPORT_MAX_BODY_BYTES},  # streamed: the input limits allow a whole file
     )
     async def import_file(
         self, request: Request[Any, Any, Any], kind: FromPath[str], principal: Caller, dry_run: FromQuery[bool] = False
