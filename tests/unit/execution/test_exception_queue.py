@@ -38,6 +38,7 @@ def test_every_exception_kind_is_known() -> None:
         "count_variance",
         "credit_hold",
         "posting_failure",
+        "badge_locked",
     }
     assert set(TRANSITIONS) == set(ExceptionState)
 
