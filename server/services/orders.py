@@ -72,15 +72,21 @@ class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
     uom: str = "EA"
 
 
-async def _customer(db: AsyncSession, code: str) -> tuple[int, Customer, int | None]:
+async def _customer(db: AsyncSession, principal: Principal, code: str) -> tuple[int, Customer, int | None]:
+    """The customer, if the caller may order for it: a rep's own account, served from a warehouse of
+    the caller's (admins: any)."""
     row = await (await pg(db)).fetchrow(
         "SELECT id, code, name, priority_tier, credit_limit_minor, currency, min_shelf_life_days,"
-        " coalesce(price_list_id, 0), accepts_substitutes, sales_rep_id FROM customers WHERE code = $1",
+        " coalesce(price_list_id, 0), accepts_substitutes, sales_rep_id, warehouse FROM customers WHERE code = $1",
         code,
     )
     if row is None:
         raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
-    id_, code, name, tier, limit, currency, shelf, price_list, subs, rep = row
+    id_, code, name, tier, limit, currency, shelf, price_list, subs, rep, served_from = row
+    _check_rep(principal, rep, code)
+    # a customer served from none of the caller's warehouses is out of their scope: answered as unknown
+    if not principal.may_access(served_from):
+        raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
     return int(id_), Customer(code, name, tier, Money(limit, currency), str(price_list), shelf, subs), rep
 
 
@@ -108,8 +114,7 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     ensure_warehouse(principal, cmd.warehouse)
     if not cmd.lines:
         raise DomainError("order.no_lines", "An order needs at least one line", status=422)
-    customer_id, customer, rep = await _customer(db, cmd.customer)
-    _check_rep(principal, rep, cmd.customer)
+    customer_id, customer, rep = await _customer(db, principal, cmd.customer)
     refs = await catalog.items_by_sku(db, [line.sku for line in cmd.lines])
     today = await catalog.warehouse_today(db, cmd.warehouse)
     prices = await _prices(db, customer_id, customer.price_list_id, sorted({r.id for r in refs.values()}))

@@ -53,6 +53,8 @@ async def test_a_supervisor_sees_only_the_customers_of_their_warehouses(client: 
     prices = await client.get(f"/api/customers/{wh2}/prices", params={"sku": "X"}, headers=wh1_only)
     assert prices.status_code == 404
     assert prices.json()["code"] == "customer.unknown"
+    ordered = await place(client, wh1_only, wh2, [("X", 1)])  # nor may they order for one
+    assert ordered.status_code == 422 and ordered.json()["code"] == "customer.unknown"
     # one who works in both warehouses sees both
     both = await client.get("/api/customers", params={"limit": 500}, headers=await auth_headers(client, "super1"))
     assert {c["warehouse"] for c in both.json()} == {"WH1", "WH2"}
