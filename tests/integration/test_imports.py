@@ -202,3 +202,15 @@ async def test_users_and_badges_import_and_the_badge_logs_in(client: Client) -> 
     assert [h["action"] for h in history] == ["updated", "created"]
     assert history[0]["changes"]["pin"] == "changed"
     assert "password_hash" not in str(history)
+
+
+async def test_an_agreed_price_counts_only_within_its_validity(client: Client) -> None:
+    headers = await admin(client) | CSV
+    expired = "customer,sku,unit_price,valid_from,valid_to\nCUST-040,SKU-10321,77,2020-01-01,2020-12-31\n"
+    assert (await client.post("/api/imports/customer_prices", headers=headers, content=expired)).status_code == 200
+    prices = (await client.get("/api/customers/CUST-040/prices?sku=SKU-10321", headers=headers)).json()
+    assert [(p["sku"], p["agreed"]) for p in prices] == [("SKU-10321", False)]
+    current = "customer,sku,unit_price,valid_from,valid_to\nCUST-040,SKU-10321,77,2020-01-01,\n"
+    assert (await client.post("/api/imports/customer_prices", headers=headers, content=current)).json()["updated"] == 1
+    prices = (await client.get("/api/customers/CUST-040/prices?sku=SKU-10321", headers=headers)).json()
+    assert [(p["unit_price"]["amount"], p["agreed"]) for p in prices] == [(77, True)]
