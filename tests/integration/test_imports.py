@@ -214,3 +214,16 @@ async def test_an_agreed_price_counts_only_within_its_validity(client: Client) -
     assert (await client.post("/api/imports/customer_prices", headers=headers, content=current)).json()["updated"] == 1
     prices = (await client.get("/api/customers/CUST-040/prices?sku=SKU-10321", headers=headers)).json()
     assert [(p["unit_price"]["amount"], p["agreed"]) for p in prices] == [(77, True)]
+
+
+async def test_the_single_item_api_writes_the_same_history(client: Client) -> None:
+    headers = await admin(client)
+    sku = f"{prefix()}-API"
+    body = {"description": "One", "units": [{"uom": "EA", "factor": 1}], "standard_cost": 10}
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    body |= {"standard_cost": 12, "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}]}
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    history = (await client.get(f"/api/items/{sku}/history", headers=headers)).json()
+    assert [(h["action"], h["source"]) for h in history] == [("updated", "api"), ("created", "api")]
+    assert history[0]["changes"] == {"standard_cost_minor": [10, 12], "units": [["EA:1:"], ["CS:6:", "EA:1:"]]}
