@@ -116,5 +116,6 @@ class ItemController(Controller):
 # an item's fields and units as the history compares them (ids and timestamps left out)
 _ITEM_STATE = (
     "SELECT to_jsonb(i) - 'id' - 'created_at' || jsonb_build_object('units', (SELECT jsonb_agg(u.uom || ':' || u.factor"
-    " || ':' || coalesce(u.gtin, '') ORDER BY u.uom) FROM item_uoms u WHERE u.item_id = i.id)) FROM items i WHERE i.sku = :sku"
+    " || ':' || coalesce(u.gtin, '') ORDER BY u.uom) FROM item_uoms u WHERE u.item_id = i.id)) FROM items i"
+    " WHERE i.sku = :sku"
 )

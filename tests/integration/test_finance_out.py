@@ -71,10 +71,14 @@ async def test_a_bad_journal_request_is_a_problem(client: Client) -> None:
     everywhere = await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31", headers=supervisor)
     assert (everywhere.status_code, everywhere.json()["code"]) == (422, "ledger.warehouse_required")
     picker = await auth_headers(client, "picker1")
-    assert (await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&warehouse=WH1", headers=picker)).status_code == 403
+    assert (
+        await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&warehouse=WH1", headers=picker)
+    ).status_code == 403
 
 
-async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_nothing(client: Client, db: Sessions) -> None:
+async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_nothing(
+    client: Client, db: Sessions
+) -> None:
     admin = await auth_headers(client, "admin")
     supervisor = await auth_headers(client, "super1")
     sku = await new_item(client, admin)
@@ -106,7 +110,10 @@ async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_not
     assert response.json()["code"] == "ledger.posting_failed"
     async with db() as session:
         moved = await session.scalar(
-            text("SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id WHERE b.item_id = :i"),
+            text(
+                "SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id WHERE"
+                " b.item_id = :i"
+            ),
             {"i": item_id},
         )
     assert moved == 0

@@ -4,7 +4,6 @@ history, idempotency keys and a file streamed in pieces."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Litestar
@@ -69,7 +68,12 @@ async def test_items_csv_creates_then_a_resend_changes_nothing(client: Client, d
     again = await client.post("/api/imports/items", headers=headers, content=body)
     assert again.status_code == 200, again.text
     assert (again.json()["created"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 5)
-    assert await scalar(db, "SELECT count(*) FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE i.sku LIKE :p", p=f"{p}-%") == 10
+    assert (
+        await scalar(
+            db, "SELECT count(*) FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE i.sku LIKE :p", p=f"{p}-%"
+        )
+        == 10
+    )
     history = await client.get(f"/api/items/{p}-0/history", headers=headers)
     assert [h["action"] for h in history.json()] == ["created"]
 
@@ -115,8 +119,14 @@ async def test_json_and_csv_of_the_same_records_are_the_same_import(client: Clie
     headers = await admin(client)
     p = prefix()
     rows = [
-        {"sku": f"{p}-{k}", "description": f"Item {k}", "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}],
-         "lot_tracked": True, "shelf_life_days": 30, "standard_cost": 250}
+        {
+            "sku": f"{p}-{k}",
+            "description": f"Item {k}",
+            "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}],
+            "lot_tracked": True,
+            "shelf_life_days": 30,
+            "standard_cost": 250,
+        }
         for k in range(3)
     ]
     first = await client.post("/api/imports/items", headers=headers, json=rows)
@@ -143,17 +153,28 @@ async def test_an_idempotency_key_replays_the_report_and_refuses_another_file(cl
     assert await scalar(db, "SELECT count(*) FROM items WHERE sku LIKE :p", p=f"{p}-%") == 2
 
 
-async def test_warehouses_suppliers_locations_customers_and_prices_import_with_history(client: Client, db: Sessions) -> None:
+async def test_warehouses_suppliers_locations_customers_and_prices_import_with_history(
+    client: Client, db: Sessions
+) -> None:
     headers = await admin(client) | CSV
     p = prefix()
     files = [
         ("warehouses", f"code,name,timezone,currency\n{p}W,Ghent DC,Europe/Brussels,EUR\n"),
         ("suppliers", f"code,name,currency,lead_time_days,email\n{p}-SUP,Dairy Co,EUR,3,orders@dairy.example\n"),
-        ("locations", f"code,warehouse,zone,kind,aisle,pick_sequence,pick_item,min_qty,max_qty\n"
-                      f"{p}W-A01,{p}W,A,pick_face,A01,10,SKU-10004,5,50\n{p}W-R01,{p}W,R,storage,R01,20,,,\n"),
-        ("prices", f"price_list,currency,sku,unit_price,valid_from,valid_to\n{p}-LIST,EUR,SKU-10004,199,2026-01-01,2026-12-31\n"),
-        ("customers", f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
-                      f"{p}-C1,Corner Shop,{p}W,1,500000,{p}-LIST,rep1,WH1|{p}W\n"),
+        (
+            "locations",
+            f"code,warehouse,zone,kind,aisle,pick_sequence,pick_item,min_qty,max_qty\n"
+            f"{p}W-A01,{p}W,A,pick_face,A01,10,SKU-10004,5,50\n{p}W-R01,{p}W,R,storage,R01,20,,,\n",
+        ),
+        (
+            "prices",
+            f"price_list,currency,sku,unit_price,valid_from,valid_to\n{p}-LIST,EUR,SKU-10004,199,2026-01-01,2026-12-31\n",
+        ),
+        (
+            "customers",
+            f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
+            f"{p}-C1,Corner Shop,{p}W,1,500000,{p}-LIST,rep1,WH1|{p}W\n",
+        ),
         ("customer_prices", f"customer,sku,unit_price,valid_from\n{p}-C1,SKU-10004,180,2026-01-01\n"),
     ]
     for kind, body in files:
@@ -168,7 +189,10 @@ async def test_warehouses_suppliers_locations_customers_and_prices_import_with_h
         c=f"{p}-C1",
     )
     assert served == sorted(["WH1", f"{p}W"])
-    raised = f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n{p}-C1,Corner Shop,{p}W,1,750000,{p}-LIST,rep1,WH1\n"
+    raised = (
+        "code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
+        f"{p}-C1,Corner Shop,{p}W,1,750000,{p}-LIST,rep1,WH1\n"
+    )
     update = await client.post("/api/imports/customers", headers=headers, content=raised)
     assert update.json()["updated"] == 1
     history = (await client.get(f"/api/customers/{p}-C1/history", headers=headers)).json()
