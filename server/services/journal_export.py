@@ -37,13 +37,11 @@ CSV_COLUMNS = (
 
 def period(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start, end]`` as UTC instants, ``end`` inclusive; ``ledger.period_invalid`` when reversed or over 366 days."""
-    if end < start or (end - start).days > 366:
+    if end < start or (end - start).days > 366 or end >= date.max:
         raise DomainError(
             "ledger.period_invalid", "Give from <= to, at most a year apart (dates as YYYY-MM-DD)", status=422
         )
-    return datetime.combine(start, time(), UTC), datetime.combine(
-        end + timedelta(days=1), time(), UTC
-    )
+    return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
 
 async def _pages(

@@ -65,6 +65,8 @@ async def test_a_bad_journal_request_is_a_problem(client: Client) -> None:
     admin = await auth_headers(client, "admin")
     reversed_period = await client.get("/api/ledger/journal?from=2026-02-01&to=2026-01-01", headers=admin)
     assert (reversed_period.status_code, reversed_period.json()["code"]) == (422, "ledger.period_invalid")
+    at_the_end_of_time = await client.get("/api/ledger/journal?from=9999-12-30&to=9999-12-31", headers=admin)
+    assert (at_the_end_of_time.status_code, at_the_end_of_time.json()["code"]) == (422, "ledger.period_invalid")
     xml = await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&format=xml", headers=admin)
     assert (xml.status_code, xml.json()["code"]) == (422, "ledger.format_unknown")
     supervisor = await auth_headers(client, "super1")
