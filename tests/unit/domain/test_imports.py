@@ -126,3 +126,8 @@ def test_users_need_known_roles_and_a_real_password() -> None:
 def test_every_kind_has_a_key_among_its_fields() -> None:
     for spec in KINDS.values():
         assert set(spec.key) <= spec.names, spec.name
+
+
+def test_substitutes_keep_their_order_best_first() -> None:
+    values, _ = validate_row(ITEMS, 1, {"sku": "A", "description": "D", "units": "EA:1:", "substitutes": "C|B|C"})
+    assert values is not None and values[-1] == ("C", "B")
