@@ -251,3 +251,13 @@ async def test_the_single_item_api_writes_the_same_history(client: Client) -> No
     history = (await client.get(f"/api/items/{sku}/history", headers=headers)).json()
     assert [(h["action"], h["source"]) for h in history] == [("updated", "api"), ("created", "api")]
     assert history[0]["changes"] == {"standard_cost_minor": [10, 12], "units": [["EA:1:"], ["CS:6:", "EA:1:"]]}
+
+
+async def test_a_location_created_through_the_api_has_its_history(client: Client) -> None:
+    headers = await auth_headers(client, "super1") | {"Idempotency-Key": new_key()}
+    code = f"WH1-{prefix()}-H"
+    body = {"code": code, "zone": "T", "kind": "storage"}
+    assert (await client.post("/api/warehouses/WH1/locations", headers=headers, json=body)).status_code == 201
+    history = (await client.get(f"/api/locations/{code}/history", headers=headers)).json()
+    assert [(h["action"], h["source"], h["changed_by"]) for h in history] == [("created", "api", "super1")]
+    assert history[0]["changes"]["zone"] == [None, "T"]
