@@ -112,6 +112,12 @@ def parse_list(raw: object) -> tuple[str, ...]:
     return tuple(sorted({parse_code(p) for p in parts if not (isinstance(p, str) and not p.strip())}))
 
 
+def parse_ranked_list(raw: object) -> tuple[str, ...]:
+    """Like ``parse_list`` but in the order given (substitutes, best first), each code once."""
+    parts: list[object] = [*raw.split("|")] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else [raw]
+    return tuple(dict.fromkeys(parse_code(p) for p in parts if not (isinstance(p, str) and not p.strip())))
+
+
 def parse_currency(raw: object) -> str:
     """An ISO 4217 code: three capital letters."""
     value = _text(raw, max_len=MAX_TEXT)

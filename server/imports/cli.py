@@ -32,9 +32,7 @@ async def import_file(settings: Settings, kind: str, path: Path, *, dry_run: boo
         return 2
     engine = make_engine(settings.database_url or "", pool_size=2)
     try:
-        outcome = await run_import(
-            engine, kind, _chunks(path), content_type=content_type, dry_run=dry_run, user=user
-        )
+        outcome = await run_import(engine, kind, _chunks(path), content_type=content_type, dry_run=dry_run, user=user)
     except DomainError as exc:
         print(json.dumps({"code": exc.code, "detail": exc.message}), file=sys.stderr)
         return 1

@@ -38,7 +38,8 @@ async def apply_warehouses(conn: asyncpg.Connection, ctx: Context) -> None:
         ctx,
         entity="warehouse",
         table="warehouses",
-        source=f"SELECT code, name, timezone, currency, count_auto_adjust_limit AS count_auto_adjust_limit_minor FROM {STAGE}",
+        source="SELECT code, name, timezone, currency, count_auto_adjust_limit AS"
+        f" count_auto_adjust_limit_minor FROM {STAGE}",
         conflict=("code",),
         columns=("name", "timezone", "currency", "count_auto_adjust_limit_minor"),
         key_expr="t.code",
@@ -89,7 +90,8 @@ async def check_items(conn: asyncpg.Connection, ctx: Context) -> list[RowError]:
     errors += await row_errors(
         conn,
         f"SELECT g.row_no, g.gtin || ' belongs to ' || i.sku FROM {_GTINS} g JOIN item_uoms u ON u.gtin = g.gtin"
-        f" JOIN items i ON i.id = u.item_id WHERE i.sku <> g.sku AND NOT EXISTS (SELECT 1 FROM {STAGE} o WHERE o.sku = i.sku)",
+        f" JOIN items i ON i.id = u.item_id WHERE i.sku <> g.sku AND NOT EXISTS (SELECT 1 FROM {STAGE} o"
+        " WHERE o.sku = i.sku)",
         field="units",
         code="import.gtin_taken",
         message="GTIN {value}",
@@ -97,7 +99,10 @@ async def check_items(conn: asyncpg.Connection, ctx: Context) -> list[RowError]:
     return errors
 
 
-_UNITS_NOW = "SELECT item_id, array_agg(uom || ':' || factor || ':' || coalesce(gtin, '') ORDER BY 1) AS units FROM item_uoms GROUP BY item_id"
+_UNITS_NOW = (
+    "SELECT item_id, array_agg(uom || ':' || factor || ':' || coalesce(gtin, '') ORDER BY 1) AS units"
+    " FROM item_uoms GROUP BY item_id"
+)
 
 
 async def apply_items(conn: asyncpg.Connection, ctx: Context) -> None:
@@ -148,7 +153,8 @@ async def check_locations(conn: asyncpg.Connection, ctx: Context) -> list[RowErr
     errors += await _unknown_sku(conn, "pick_item")
     errors += await row_errors(
         conn,
-        f"SELECT s.row_no, l.warehouse FROM {STAGE} s JOIN locations l ON l.code = s.code WHERE l.warehouse <> s.warehouse",
+        f"SELECT s.row_no, l.warehouse FROM {STAGE} s JOIN locations l ON l.code = s.code WHERE l.warehouse"
+        " <> s.warehouse",
         field="warehouse",
         code="import.location_moved",
         message="the location is in {value}; a location cannot move to another warehouse",
@@ -205,7 +211,8 @@ async def apply_customers(conn: asyncpg.Connection, ctx: Context) -> None:
         table="customers",
         source="SELECT s.code, s.name, s.priority_tier, s.credit_limit AS credit_limit_minor, s.currency,"
         " s.min_shelf_life_days, p.id AS price_list_id, s.accepts_substitutes, u.id AS sales_rep_id, s.warehouse"
-        f" FROM {STAGE} s LEFT JOIN price_lists p ON p.code = s.price_list LEFT JOIN users u ON u.username = s.sales_rep",
+        f" FROM {STAGE} s LEFT JOIN price_lists p ON p.code = s.price_list LEFT JOIN users u ON u.username ="
+        " s.sales_rep",
         conflict=("code",),
         columns=(
             "name",
@@ -226,7 +233,8 @@ async def apply_customers(conn: asyncpg.Connection, ctx: Context) -> None:
     await conn.execute(
         "CREATE TEMP TABLE import_served ON COMMIT DROP AS SELECT c.id, c.code, coalesce(now.w, '{}') AS before,"
         " s.warehouses_served"
-        f" AS after FROM {STAGE} s JOIN customers c ON c.code = s.code LEFT JOIN ({served}) now ON now.customer_id = c.id"
+        f" AS after FROM {STAGE} s JOIN customers c ON c.code = s.code LEFT JOIN ({served}) now ON"
+        " now.customer_id = c.id"
         " WHERE coalesce(now.w, '{}') IS DISTINCT FROM s.warehouses_served"
     )
     await conn.execute("DELETE FROM customer_warehouses WHERE customer_id IN (SELECT id FROM import_served)")
@@ -247,7 +255,8 @@ async def check_prices(conn: asyncpg.Connection, ctx: Context) -> list[RowError]
     errors = await _unknown_sku(conn)
     errors += await row_errors(
         conn,
-        f"SELECT s.row_no, p.currency FROM {STAGE} s JOIN price_lists p ON p.code = s.price_list WHERE p.currency <> s.currency",
+        f"SELECT s.row_no, p.currency FROM {STAGE} s JOIN price_lists p ON p.code = s.price_list WHERE"
+        " p.currency <> s.currency",
         field="currency",
         code="import.currency_mismatch",
         message="the price list is in {value}",
@@ -286,7 +295,8 @@ async def apply_prices(conn: asyncpg.Connection, ctx: Context) -> None:
         ctx,
         entity="price",
         table="price_list_prices",
-        source="SELECT p.id AS price_list_id, i.id AS item_id, s.unit_price AS unit_price_minor, s.valid_from, s.valid_to"
+        source="SELECT p.id AS price_list_id, i.id AS item_id, s.unit_price AS unit_price_minor,"
+        " s.valid_from, s.valid_to"
         f" FROM {STAGE} s JOIN price_lists p ON p.code = s.price_list JOIN items i ON i.sku = s.sku",
         conflict=("price_list_id", "item_id"),
         columns=("unit_price_minor", "valid_from", "valid_to"),
@@ -311,5 +321,6 @@ async def apply_customer_prices(conn: asyncpg.Connection, ctx: Context) -> None:
         f" FROM {STAGE} s JOIN customers c ON c.code = s.customer JOIN items i ON i.sku = s.sku",
         conflict=("customer_id", "item_id"),
         columns=("unit_price_minor", "valid_from", "valid_to"),
-        key_expr="(SELECT code FROM customers WHERE id = t.customer_id) || ':' || (SELECT sku FROM items WHERE id = t.item_id)",
+        key_expr="(SELECT code FROM customers WHERE id = t.customer_id) || ':' || (SELECT sku FROM items"
+        " WHERE id = t.item_id)",
     )

@@ -82,7 +82,8 @@ async def apply_users(conn: asyncpg.Connection, ctx: Context) -> None:
             if not changes:
                 continue
             await conn.execute(
-                "UPDATE users SET display_name = $2, roles = $3, disabled = $4, password_hash = coalesce($5, password_hash)"
+                "UPDATE users SET display_name = $2, roles = $3, disabled = $4, password_hash ="
+                " coalesce($5, password_hash)"
                 " WHERE id = $1",
                 user_id,
                 row["display_name"],
@@ -103,7 +104,8 @@ async def check_badges(conn: asyncpg.Connection, ctx: Context) -> list[RowError]
     """The user exists; a badge belongs to one person."""
     errors = await row_errors(
         conn,
-        f"SELECT s.row_no, s.username FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.username = s.username)",
+        f"SELECT s.row_no, s.username FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE"
+        " u.username = s.username)",
         field="username",
         code="import.user_unknown",
         message="no user {value}",

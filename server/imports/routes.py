@@ -138,7 +138,8 @@ class ImportController(Controller):
             raise Problem(
                 422,
                 "import.invalid",
-                f"{outcome.errors_total} error(s) in the file; nothing was imported. Fix the rows listed and send it again.",
+                f"{outcome.errors_total} error(s) in the file; nothing was imported. Fix the rows listed and"
+                " send it again.",
                 import_id=outcome.id,
                 errors_total=outcome.errors_total,
                 errors=[error_view(e) for e in outcome.errors],
@@ -152,7 +153,10 @@ class ImportController(Controller):
         Problems: ``import.limit_invalid`` (422)."""
         if not 1 <= limit <= 200:
             raise DomainError("import.limit_invalid", "limit is 1 to 200", status=422)
-        return [_run_view(r) for r in await _fetch(request, "SELECT * FROM import_runs ORDER BY started_at DESC LIMIT $1", limit)]
+        return [
+            _run_view(r)
+            for r in await _fetch(request, "SELECT * FROM import_runs ORDER BY started_at DESC LIMIT $1", limit)
+        ]
 
     @get("/{run_id:uuid}", operation_id="getImportRun")
     async def run(self, request: Request[Any, Any, Any], run_id: FromPath[uuid.UUID]) -> ImportRunView:
@@ -185,7 +189,9 @@ def _run_view(row: Any) -> ImportRunView:
         updated=row["updated"],
         unchanged=row["unchanged"],
         errors_total=row["errors_total"],
-        errors=msgspec.convert(msgspec.json.decode(errors) if isinstance(errors, str | bytes) else errors, list[ImportRowError]),
+        errors=msgspec.convert(
+            msgspec.json.decode(errors) if isinstance(errors, str | bytes) else errors, list[ImportRowError]
+        ),
         started_by=row["started_by"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],

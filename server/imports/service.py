@@ -4,6 +4,8 @@ check references, apply set-based, all in one transaction: every row or none. Pr
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +21,8 @@ from domain.imports import RowError, validate_row
 from server.imports.kinds import IMPORTERS, Importer
 from server.imports.reading import batches
 from server.imports.staging import STAGE, Context, copy_rows, counts, create_stage, duplicate_keys
+
+log = logging.getLogger("floorsync.imports")
 
 MAX_ERRORS_LISTED = 1000  # the rest are counted: a file wrong throughout stays a bounded answer
 PROGRESS_EVERY_S = 0.5
@@ -137,6 +141,7 @@ async def _load(
         valid += len(records)
         await copy_rows(conn, names, records)
         await progress.tick()
+    await progress.tick(force=True)  # every row read: what remains is checking and applying
     # the checks and upserts look rows up by key (other rows of the file, the table's rows)
     await conn.execute(f"CREATE INDEX ON {STAGE} ({', '.join(spec.key)})")
     await conn.execute(f"ANALYZE {STAGE}")
@@ -163,16 +168,27 @@ async def run_import(
         async with engine.connect() as sa_conn:
             conn: Any = (await sa_conn.get_raw_connection()).driver_connection
             async with conn.transaction():
+                marks = [time.monotonic()]
                 await create_stage(conn, importer.columns)
                 valid = await _load(
                     conn, importer, chunks, content_type=content_type, outcome=outcome, progress=progress
                 )
+                marks.append(time.monotonic())
                 outcome.add_errors(await duplicate_keys(conn, importer.spec.key))
                 outcome.add_errors(await importer.check(conn, ctx))
+                marks.append(time.monotonic())
                 if not outcome.errors_total:
                     applied = await importer.apply(conn, ctx)
                     outcome.created, outcome.updated = applied if applied is not None else await counts(conn)
                     outcome.unchanged = valid - outcome.created - outcome.updated
+                marks.append(time.monotonic())
+                log.info(
+                    "import %s of %s: %d rows, read %.1fs, checks %.1fs, apply %.1fs",
+                    outcome.id,
+                    kind,
+                    outcome.rows_read,
+                    *(b - a for a, b in itertools.pairwise(marks)),
+                )
                 outcome.errors.sort(key=lambda e: (e.row, e.field))
                 if outcome.errors_total or dry_run:
                     outcome.status = "rejected" if outcome.errors_total else "dry_run"

@@ -51,7 +51,8 @@ _CHECKS = (
         "import.stock_exists",
         "NOT fresh AND opened IS DISTINCT FROM qty",
         "on_hand_now",
-        "the place already holds {value} of this item, lot and status; opening stock goes into empty places (count it instead)",
+        "the place already holds {value} of this item, lot and status; opening stock goes into empty places"
+        " (count it instead)",
     ),
 )
 
@@ -101,7 +102,8 @@ async def apply_opening_stock(conn: asyncpg.Connection, ctx: Context) -> tuple[i
     )
     await conn.execute(
         "INSERT INTO warehouse_items (warehouse, item_id, atp_version) SELECT DISTINCT warehouse, item_id, 1"
-        " FROM import_stock ON CONFLICT (warehouse, item_id) DO UPDATE SET atp_version = warehouse_items.atp_version + 1"
+        " FROM import_stock ON CONFLICT (warehouse, item_id) DO UPDATE SET atp_version ="
+        " warehouse_items.atp_version + 1"
     )
     entry = "'opening/' || $1 || '/' || warehouse"
     await conn.execute(

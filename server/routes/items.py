@@ -13,7 +13,8 @@ from domain.errors import DomainError
 from domain.items import Item, UnitOfMeasure
 from scanners.gs1 import has_valid_check_digit
 from server.auth.principal import requires
-from server.deps import Db
+from server.deps import Caller, Db
+from server.imports.history import record_change
 
 
 class Unit(msgspec.Struct, forbid_unknown_fields=True):
@@ -58,9 +59,10 @@ class ItemController(Controller):
     guards = [requires("admin")]
 
     @put("/{sku:str}", operation_id="putItem")
-    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db) -> dict[str, Any]:
-        """Create or replace an item (idempotent by SKU)."""
+    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db, principal: Caller) -> dict[str, Any]:
+        """Create or replace an item (idempotent by SKU); a change shows in ``GET /api/items/{sku}/history``."""
         _validate(sku, data)
+        before = await db.scalar(text(_ITEM_STATE), {"sku": sku})
         item_id = await db.scalar(
             text(
                 "INSERT INTO items (sku, description, base_uom, item_class, lot_tracked, shelf_life_days, substitutes,"
@@ -103,4 +105,17 @@ class ItemController(Controller):
             )
             if found.first() is None:
                 raise DomainError("price_list.unknown", f"No price list {code}", status=422, price_list=code)
+        after = await db.scalar(text(_ITEM_STATE), {"sku": sku})
+        changes = {k: [(before or {}).get(k), v] for k, v in after.items() if (before or {}).get(k) != v}
+        if changes:
+            action = "updated" if before else "created"
+            await record_change(db, entity="item", key=sku, action=action, changes=changes, by=principal.username)
         return {"sku": sku, "id": int(item_id or 0)}
+
+
+# an item's fields and units as the history compares them (ids and timestamps left out)
+_ITEM_STATE = (
+    "SELECT to_jsonb(i) - 'id' - 'created_at' || jsonb_build_object('units', (SELECT jsonb_agg(u.uom || ':' || u.factor"
+    " || ':' || coalesce(u.gtin, '') ORDER BY u.uom) FROM item_uoms u WHERE u.item_id = i.id)) FROM items i"
+    " WHERE i.sku = :sku"
+)

@@ -45,7 +45,7 @@ class LedgerController(Controller):
         start: Annotated[date, QueryParameter(name="from")],
         end: Annotated[date, QueryParameter(name="to")],
         warehouse: FromQuery[str | None] = None,
-        format: FromQuery[str] = "json",  # noqa: A002 - the query parameter's name
+        format: FromQuery[str] = "json",
     ) -> Stream:
         """Journal entries posted from ``from`` to ``to`` (dates, both inclusive, UTC) for the accounting
         system, each with its source document (``source.kind``/``source.id``: receipt, shipment, invoice,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server.auth.principal import AUTHENTICATED, requires
 from server.deps import Caller, Db
+from server.imports.history import record_change
 from server.models import Location, Warehouse
 from server.services import locations
 from server.services.locations import LocationView, NewLocation, location_view
@@ -50,6 +51,14 @@ class WarehouseController(Controller):
         return [location_view(loc) for loc in rows]
 
     @post("/{warehouse:str}/locations", operation_id="createLocation", guards=[requires("supervisor")])
-    async def create_location(self, warehouse: FromPath[str], data: JSONBody[NewLocation], db: Db) -> LocationView:
-        """Add a location; its code is the barcode on its label."""
-        return await locations.create_location(db, warehouse, data)
+    async def create_location(
+        self, warehouse: FromPath[str], data: JSONBody[NewLocation], db: Db, principal: Caller
+    ) -> LocationView:
+        """Add a location; its code is the barcode on its label. It shows in ``GET /api/locations/{code}/history``."""
+        view = await locations.create_location(db, warehouse, data)
+        fields: dict[str, str | int] = {"warehouse": warehouse, "zone": data.zone, "aisle": data.aisle}
+        fields |= {"kind": data.kind, "pick_sequence": data.pick_sequence, "x": data.x, "y": data.y}
+        changes = {k: [None, v] for k, v in fields.items()}
+        by = principal.username
+        await record_change(db, entity="location", key=view.code, action="created", changes=changes, by=by)
+        return view

@@ -76,8 +76,11 @@ async def customer_prices(db: AsyncSession, principal: Principal, code: str, sku
         text(
             "SELECT i.sku, coalesce(cp.unit_price_minor, lp.unit_price_minor), cp.unit_price_minor IS NOT NULL"
             " FROM items i JOIN customers c ON c.code = :code"
+            # a price counts within its validity (open-ended when a date is missing)
             " LEFT JOIN customer_prices cp ON cp.customer_id = c.id AND cp.item_id = i.id"
+            " AND current_date BETWEEN coalesce(cp.valid_from, current_date) AND coalesce(cp.valid_to, current_date)"
             " LEFT JOIN price_list_prices lp ON lp.price_list_id = c.price_list_id AND lp.item_id = i.id"
+            " AND current_date BETWEEN coalesce(lp.valid_from, current_date) AND coalesce(lp.valid_to, current_date)"
             " WHERE i.sku = ANY(:skus) ORDER BY i.sku"
         ),
         {"code": code, "skus": skus},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -37,14 +37,16 @@ CSV_COLUMNS = (
 
 def period(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start, end]`` as UTC instants, ``end`` inclusive; ``ledger.period_invalid`` when reversed or over 366 days."""
-    if end < start or (end - start).days > 366:
+    if end < start or (end - start).days > 366 or end >= date.max:
         raise DomainError(
             "ledger.period_invalid", "Give from <= to, at most a year apart (dates as YYYY-MM-DD)", status=422
         )
-    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+    return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
 
-async def _pages(db: AsyncSession, *, since: datetime, until: datetime, warehouse: str | None) -> AsyncIterator[list[dict[str, Any]]]:
+async def _pages(
+    db: AsyncSession, *, since: datetime, until: datetime, warehouse: str | None
+) -> AsyncIterator[list[dict[str, Any]]]:
     """Entries with their lines, by (posted_at, id), one keyset page at a time."""
     after: tuple[datetime, str] | None = None
     while True:

@@ -100,8 +100,11 @@ def _check_rep(principal: Principal, sales_rep_id: int | None, customer: str) ->
 async def _prices(db: AsyncSession, customer_id: int, price_list_id: str, item_ids: list[int]) -> dict[int, int]:
     rows = await (await pg(db)).fetch(
         "SELECT i, coalesce(cp.unit_price_minor, lp.unit_price_minor) FROM unnest($1::bigint[]) AS i"
+        # a price counts within its validity (open-ended when a date is missing)
         " LEFT JOIN customer_prices cp ON cp.customer_id = $2 AND cp.item_id = i"
-        " LEFT JOIN price_list_prices lp ON lp.price_list_id = $3 AND lp.item_id = i",
+        " AND current_date BETWEEN coalesce(cp.valid_from, current_date) AND coalesce(cp.valid_to, current_date)"
+        " LEFT JOIN price_list_prices lp ON lp.price_list_id = $3 AND lp.item_id = i"
+        " AND current_date BETWEEN coalesce(lp.valid_from, current_date) AND coalesce(lp.valid_to, current_date)",
         item_ids,
         customer_id,
         int(price_list_id),

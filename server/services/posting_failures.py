@@ -22,7 +22,9 @@ log = logging.getLogger("floorsync.postings")
 
 # Refusals that mean the books could not take the entry (a bug or a broken chart of accounts),
 # not that the request was wrong (stock.insufficient and the like pass through untouched).
-POSTING_FAILURES = frozenset({"ledger.unbalanced", "ledger.unknown_account", "ledger.empty_entry", "ledger.invalid_valuation"})
+POSTING_FAILURES = frozenset(
+    {"ledger.unbalanced", "ledger.unknown_account", "ledger.empty_entry", "ledger.invalid_valuation"}
+)
 
 
 async def record_posting_failure(
@@ -72,7 +74,9 @@ async def _record(
     if warehouse is None or not isinstance(engine, AsyncEngine):
         log.error("posting %s failed outside any warehouse: %s", entry_id, reason)
         return
-    await record_posting_failure(engine, warehouse=warehouse, entry_id=entry_id, source=source, user=user, reason=reason)
+    await record_posting_failure(
+        engine, warehouse=warehouse, entry_id=entry_id, source=source, user=user, reason=reason
+    )
 
 
 def _failed(entry_id: str, source: SourceDocument, reason: str) -> DomainError:

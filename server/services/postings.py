@@ -49,7 +49,9 @@ async def write_entry(
         await _insert_entry(db, entry, warehouse=warehouse, item_ids=item_ids)
 
 
-async def _insert_entry(db: AsyncSession, entry: JournalEntry, *, warehouse: str | None, item_ids: dict[str, int]) -> None:
+async def _insert_entry(
+    db: AsyncSession, entry: JournalEntry, *, warehouse: str | None, item_ids: dict[str, int]
+) -> None:
     await db.execute(
         text(
             "INSERT INTO journal_entries (id, warehouse, source_kind, source_id, posted_by, posted_at, memo, reverses)"

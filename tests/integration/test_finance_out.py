@@ -65,16 +65,22 @@ async def test_a_bad_journal_request_is_a_problem(client: Client) -> None:
     admin = await auth_headers(client, "admin")
     reversed_period = await client.get("/api/ledger/journal?from=2026-02-01&to=2026-01-01", headers=admin)
     assert (reversed_period.status_code, reversed_period.json()["code"]) == (422, "ledger.period_invalid")
+    at_the_end_of_time = await client.get("/api/ledger/journal?from=9999-12-30&to=9999-12-31", headers=admin)
+    assert (at_the_end_of_time.status_code, at_the_end_of_time.json()["code"]) == (422, "ledger.period_invalid")
     xml = await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&format=xml", headers=admin)
     assert (xml.status_code, xml.json()["code"]) == (422, "ledger.format_unknown")
     supervisor = await auth_headers(client, "super1")
     everywhere = await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31", headers=supervisor)
     assert (everywhere.status_code, everywhere.json()["code"]) == (422, "ledger.warehouse_required")
     picker = await auth_headers(client, "picker1")
-    assert (await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&warehouse=WH1", headers=picker)).status_code == 403
+    assert (
+        await client.get("/api/ledger/journal?from=2026-01-01&to=2026-01-31&warehouse=WH1", headers=picker)
+    ).status_code == 403
 
 
-async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_nothing(client: Client, db: Sessions) -> None:
+async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_nothing(
+    client: Client, db: Sessions
+) -> None:
     admin = await auth_headers(client, "admin")
     supervisor = await auth_headers(client, "super1")
     sku = await new_item(client, admin)
@@ -106,7 +112,10 @@ async def test_a_posting_the_books_refuse_raises_posting_failure_and_changes_not
     assert response.json()["code"] == "ledger.posting_failed"
     async with db() as session:
         moved = await session.scalar(
-            text("SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id WHERE b.item_id = :i"),
+            text(
+                "SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id WHERE"
+                " b.item_id = :i"
+            ),
             {"i": item_id},
         )
     assert moved == 0

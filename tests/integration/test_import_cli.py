@@ -24,7 +24,13 @@ async def _floorsync(settings: Settings, *args: str) -> tuple[int, str]:
         "FLOORSYNC_LOG_LEVEL": "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "server.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     return int(process.returncode or 0), out.decode()
@@ -41,7 +47,8 @@ async def test_the_cli_imports_a_json_file_and_refuses_a_bad_one(
     assert json.loads(out)["created"] == 1
     async with db() as session:
         by = await session.scalar(
-            text("SELECT changed_by FROM master_data_history WHERE entity = 'supplier' AND entity_key = :c"), {"c": code}
+            text("SELECT changed_by FROM master_data_history WHERE entity = 'supplier' AND entity_key = :c"),
+            {"c": code},
         )
     assert by == "erp-sync"
     bad = tmp_path / "suppliers.csv"
@@ -49,5 +56,8 @@ async def test_the_cli_imports_a_json_file_and_refuses_a_bad_one(
     status, out = await _floorsync(seeded, "import", "suppliers", str(bad))
     assert status == 1
     assert json.loads(out)["errors"][0] == {
-        "row": 1, "field": "lead_time_days", "code": "import.negative", "message": "lead_time_days: must be zero or more, got -1"
+        "row": 1,
+        "field": "lead_time_days",
+        "code": "import.negative",
+        "message": "lead_time_days: must be zero or more, got -1",
     }

@@ -28,8 +28,11 @@ async def _setup(client: Client, headers: dict[str, str]) -> str:
     files = [
         ("warehouses", f"code,name,currency\n{p},Stock Test DC,EUR\n"),
         ("locations", "code,warehouse,zone,kind\n" + "".join(f"{p}-R0{n},{p},R,storage\n" for n in (1, 2, 3))),
-        ("items", f"sku,description,units,lot_tracked,shelf_life_days,standard_cost\n"
-                  f"{p}-A,Ambient,EA:1:,false,,200\n{p}-B,Chilled,EA:1:,true,30,300\n"),
+        (
+            "items",
+            f"sku,description,units,lot_tracked,shelf_life_days,standard_cost\n"
+            f"{p}-A,Ambient,EA:1:,false,,200\n{p}-B,Chilled,EA:1:,true,30,300\n",
+        ),
     ]
     for kind, body in files:
         response = await client.post(f"/api/imports/{kind}", headers=headers, content=body)
@@ -44,7 +47,9 @@ async def _books(client: Client, headers: dict[str, str], warehouse: str) -> dic
     return body
 
 
-async def test_opening_stock_posts_to_opening_balance_equity_and_keeps_the_invariants(client: Client, db: Sessions) -> None:
+async def test_opening_stock_posts_to_opening_balance_equity_and_keeps_the_invariants(
+    client: Client, db: Sessions
+) -> None:
     headers = await auth_headers(client, "admin") | CSV
     p = await _setup(client, headers)
     stock = (
@@ -71,7 +76,8 @@ async def test_opening_stock_posts_to_opening_balance_equity_and_keeps_the_invar
         )
         held = await session.scalar(text("SELECT sum(on_hand) FROM stock_balances WHERE warehouse = :w"), {"w": p})
         expiry = await session.scalar(
-            text("SELECT l.expires_on::text FROM lots l JOIN items i ON i.id = l.item_id WHERE i.sku = :s"), {"s": f"{p}-B"}
+            text("SELECT l.expires_on::text FROM lots l JOIN items i ON i.id = l.item_id WHERE i.sku = :s"),
+            {"s": f"{p}-B"},
         )
     assert (off, held, expiry) == (0, 22, "2027-01-01")
 
@@ -92,7 +98,10 @@ async def test_opening_stock_posts_to_opening_balance_equity_and_keeps_the_invar
 
 async def test_a_20k_row_file_streams_in_pieces_with_its_progress_readable_meanwhile(live_url: str) -> None:
     rows = 20_000
-    async with httpx.AsyncClient(base_url=live_url, timeout=120) as http, httpx.AsyncClient(base_url=live_url) as watcher:
+    async with (
+        httpx.AsyncClient(base_url=live_url, timeout=120) as http,
+        httpx.AsyncClient(base_url=live_url) as watcher,
+    ):
         login = await http.post("/api/auth/login", json={"username": "admin", "password": DEMO_PASSWORDS["admin"]})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         p = f"BIG{next(_runs):02d}"
@@ -106,7 +115,9 @@ async def test_a_20k_row_file_streams_in_pieces_with_its_progress_readable_meanw
         async def body() -> AsyncIterator[bytes]:
             yield b"sku,description,units,standard_cost\n"
             for start in range(0, rows, 500):
-                yield "".join(f"{p}-{k},Item {k},EA:1:|CS:12:,{k % 900 + 1}\n" for k in range(start, start + 500)).encode()
+                yield "".join(
+                    f"{p}-{k},Item {k},EA:1:|CS:12:,{k % 900 + 1}\n" for k in range(start, start + 500)
+                ).encode()
                 if start == rows // 2:
                     # the server has read part of the file and not yet the rest: its progress shows
                     await wait_until(running_with_rows, timeout_s=60, what="the import's progress")

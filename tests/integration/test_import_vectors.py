@@ -34,7 +34,12 @@ STOCK = "location,sku,lot,expires_on,qty\n"
 # (kind, content type, body, the one (row, field, code) expected)
 ROW_VECTORS = {
     "required": ("items", CSV, ITEMS + ",Desc,EA:1:,,,,,,\n", (1, "sku", "import.required")),
-    "unknown_field": ("items", CSV, "sku,description,units,colour\nV-1,D,EA:1:,red\n", (1, "colour", "import.unknown_field")),
+    "unknown_field": (
+        "items",
+        CSV,
+        "sku,description,units,colour\nV-1,D,EA:1:,red\n",
+        (1, "colour", "import.unknown_field"),
+    ),
     "too_long": ("items", CSV, ITEMS + f"{'V' * 40},D,EA:1:,,,,,,\n", (1, "sku", "import.too_long")),
     "invalid_code": ("items", CSV, ITEMS + "V 1,D,EA:1:,,,,,,\n", (1, "sku", "import.invalid_code")),
     "invalid_character": (
@@ -43,7 +48,12 @@ ROW_VECTORS = {
         json.dumps([{"sku": "V-1", "description": "a\u0000b", "units": "EA:1:"}]),
         (1, "description", "import.invalid_character"),
     ),
-    "not_text": ("items", JSON, json.dumps([{"sku": 5, "description": "D", "units": "EA:1:"}]), (1, "sku", "import.not_text")),
+    "not_text": (
+        "items",
+        JSON,
+        json.dumps([{"sku": 5, "description": "D", "units": "EA:1:"}]),
+        (1, "sku", "import.not_text"),
+    ),
     "not_a_number": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,abc,,,\n", (1, "standard_cost", "import.not_a_number")),
     "fraction_in_json": (
         "items",
@@ -61,8 +71,18 @@ ROW_VECTORS = {
     "invalid_choice": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,,,D,\n", (1, "abc_class", "import.invalid_choice")),
     "currency_invalid": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,,euro,,\n", (1, "currency", "import.currency_invalid")),
     "self_substitute": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,,,,V-1\n", (1, "substitutes", "import.self_substitute")),
-    "substitute_unknown": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,,,,NOPE-1\n", (1, "substitutes", "import.item_unknown")),
-    "duplicate_key": ("items", CSV, ITEMS + "V-1,D,EA:1:,,,,,,\nV-1,E,EA:1:,,,,,,\n", (2, "sku", "import.duplicate_key")),
+    "substitute_unknown": (
+        "items",
+        CSV,
+        ITEMS + "V-1,D,EA:1:,,,,,,NOPE-1\n",
+        (1, "substitutes", "import.item_unknown"),
+    ),
+    "duplicate_key": (
+        "items",
+        CSV,
+        ITEMS + "V-1,D,EA:1:,,,,,,\nV-1,E,EA:1:,,,,,,\n",
+        (2, "sku", "import.duplicate_key"),
+    ),
     "gtin_duplicate": (
         "items",
         CSV,
@@ -70,8 +90,18 @@ ROW_VECTORS = {
         (2, "units", "import.gtin_duplicate"),
     ),
     "gtin_taken": ("items", CSV, ITEMS + f"V-1,D,EA:1:{SEEDED_GTIN},,,,,,\n", (1, "units", "import.gtin_taken")),
-    "timezone_unknown": ("warehouses", CSV, "code,name,timezone\nWHX,X,Mars/Base\n", (1, "timezone", "import.timezone_unknown")),
-    "warehouse_unknown": ("locations", CSV, LOCATIONS + "WHZ-01,WHZ,A,storage,,,\n", (1, "warehouse", "import.warehouse_unknown")),
+    "timezone_unknown": (
+        "warehouses",
+        CSV,
+        "code,name,timezone\nWHX,X,Mars/Base\n",
+        (1, "timezone", "import.timezone_unknown"),
+    ),
+    "warehouse_unknown": (
+        "locations",
+        CSV,
+        LOCATIONS + "WHZ-01,WHZ,A,storage,,,\n",
+        (1, "warehouse", "import.warehouse_unknown"),
+    ),
     "min_max_without_item": (
         "locations",
         CSV,
@@ -84,11 +114,36 @@ ROW_VECTORS = {
         LOCATIONS + "WH1-V-01,WH1,A,storage,SKU-10004,,\n",
         (1, "pick_item", "import.pick_item_not_pick_face"),
     ),
-    "min_above_max": ("locations", CSV, LOCATIONS + "WH1-V-01,WH1,A,pick_face,SKU-10004,9,5\n", (1, "min_qty", "import.min_above_max")),
-    "location_moved": ("locations", CSV, LOCATIONS + "WH1-R01-01-2,WH2,R,storage,,,\n", (1, "warehouse", "import.location_moved")),
-    "pick_item_unknown": ("locations", CSV, LOCATIONS + "WH1-V-01,WH1,A,pick_face,NOPE-1,,\n", (1, "pick_item", "import.item_unknown")),
-    "price_list_unknown": ("customers", CSV, CUSTOMERS + "C-V1,V,WH1,NOPE,,\n", (1, "price_list", "import.price_list_unknown")),
-    "sales_rep_unknown": ("customers", CSV, CUSTOMERS + "C-V1,V,WH1,,picker1,\n", (1, "sales_rep", "import.sales_rep_unknown")),
+    "min_above_max": (
+        "locations",
+        CSV,
+        LOCATIONS + "WH1-V-01,WH1,A,pick_face,SKU-10004,9,5\n",
+        (1, "min_qty", "import.min_above_max"),
+    ),
+    "location_moved": (
+        "locations",
+        CSV,
+        LOCATIONS + "WH1-R01-01-2,WH2,R,storage,,,\n",
+        (1, "warehouse", "import.location_moved"),
+    ),
+    "pick_item_unknown": (
+        "locations",
+        CSV,
+        LOCATIONS + "WH1-V-01,WH1,A,pick_face,NOPE-1,,\n",
+        (1, "pick_item", "import.item_unknown"),
+    ),
+    "price_list_unknown": (
+        "customers",
+        CSV,
+        CUSTOMERS + "C-V1,V,WH1,NOPE,,\n",
+        (1, "price_list", "import.price_list_unknown"),
+    ),
+    "sales_rep_unknown": (
+        "customers",
+        CSV,
+        CUSTOMERS + "C-V1,V,WH1,,picker1,\n",
+        (1, "sales_rep", "import.sales_rep_unknown"),
+    ),
     "served_unknown": (
         "customers",
         CSV,
@@ -101,8 +156,18 @@ ROW_VECTORS = {
         PRICES + "STANDARD,EUR,SKU-10004,100,2026-12-31,2026-01-01\n",
         (1, "valid_to", "import.validity_reversed"),
     ),
-    "not_a_date": ("prices", CSV, PRICES + "STANDARD,EUR,SKU-10004,100,31/12/2026,\n", (1, "valid_from", "import.not_a_date")),
-    "currency_mismatch": ("prices", CSV, PRICES + "STANDARD,USD,SKU-10004,100,,\n", (1, "currency", "import.currency_mismatch")),
+    "not_a_date": (
+        "prices",
+        CSV,
+        PRICES + "STANDARD,EUR,SKU-10004,100,31/12/2026,\n",
+        (1, "valid_from", "import.not_a_date"),
+    ),
+    "currency_mismatch": (
+        "prices",
+        CSV,
+        PRICES + "STANDARD,USD,SKU-10004,100,,\n",
+        (1, "currency", "import.currency_mismatch"),
+    ),
     "price_item_unknown": ("prices", CSV, PRICES + "STANDARD,EUR,NOPE-1,100,,\n", (1, "sku", "import.item_unknown")),
     "customer_unknown": (
         "customer_prices",
@@ -112,22 +177,52 @@ ROW_VECTORS = {
     ),
     "role_unknown": ("users", CSV, USERS + "v.user,V,pilot,WH1,long-enough-1\n", (1, "roles", "import.role_unknown")),
     "password_weak": ("users", CSV, USERS + "v.user,V,picker,WH1,short\n", (1, "password", "import.password_weak")),
-    "user_warehouse_unknown": ("users", CSV, USERS + "v.user,V,picker,WHQ,long-enough-1\n", (1, "warehouses", "import.warehouse_unknown")),
+    "user_warehouse_unknown": (
+        "users",
+        CSV,
+        USERS + "v.user,V,picker,WHQ,long-enough-1\n",
+        (1, "warehouses", "import.warehouse_unknown"),
+    ),
     "pin_invalid": ("badges", CSV, BADGES + "picker1,7777,12\n", (1, "pin", "import.pin_invalid")),
     "user_unknown": ("badges", CSV, BADGES + "nobody,7777,1234\n", (1, "username", "import.user_unknown")),
     "badge_taken": ("badges", CSV, BADGES + "picker2,1001,1234\n", (1, "badge", "import.badge_taken")),
-    "badge_duplicate": ("badges", CSV, BADGES + "picker1,7777,1234\npicker2,7777,1234\n", (2, "badge", "import.badge_duplicate")),
-    "location_unknown": ("opening_stock", CSV, STOCK + "WH1-NOWHERE,SKU-10004,,,5\n", (1, "location", "import.location_unknown")),
-    "stock_item_unknown": ("opening_stock", CSV, STOCK + "WH1-R01-02-2,NOPE-1,,,5\n", (1, "sku", "import.item_unknown")),
+    "badge_duplicate": (
+        "badges",
+        CSV,
+        BADGES + "picker1,7777,1234\npicker2,7777,1234\n",
+        (2, "badge", "import.badge_duplicate"),
+    ),
+    "location_unknown": (
+        "opening_stock",
+        CSV,
+        STOCK + "WH1-NOWHERE,SKU-10004,,,5\n",
+        (1, "location", "import.location_unknown"),
+    ),
+    "stock_item_unknown": (
+        "opening_stock",
+        CSV,
+        STOCK + "WH1-R01-02-2,NOPE-1,,,5\n",
+        (1, "sku", "import.item_unknown"),
+    ),
     "lot_required": ("opening_stock", CSV, STOCK + "WH1-R01-02-2,SKU-10001,,,5\n", (1, "lot", "import.lot_required")),
-    "lot_not_tracked": ("opening_stock", CSV, STOCK + "WH1-R01-02-2,SKU-10004,L1,,5\n", (1, "lot", "import.lot_not_tracked")),
+    "lot_not_tracked": (
+        "opening_stock",
+        CSV,
+        STOCK + "WH1-R01-02-2,SKU-10004,L1,,5\n",
+        (1, "lot", "import.lot_not_tracked"),
+    ),
     "expiry_without_lot": (
         "opening_stock",
         CSV,
         STOCK + "WH1-R01-02-2,SKU-10004,,2027-01-01,5\n",
         (1, "expires_on", "import.expiry_without_lot"),
     ),
-    "qty_not_positive": ("opening_stock", CSV, STOCK + "WH1-R01-02-2,SKU-10004,,,0\n", (1, "qty", "import.qty_not_positive")),
+    "qty_not_positive": (
+        "opening_stock",
+        CSV,
+        STOCK + "WH1-R01-02-2,SKU-10004,,,0\n",
+        (1, "qty", "import.qty_not_positive"),
+    ),
 }
 
 

@@ -4,7 +4,6 @@ history, idempotency keys and a file streamed in pieces."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Litestar
@@ -69,7 +68,12 @@ async def test_items_csv_creates_then_a_resend_changes_nothing(client: Client, d
     again = await client.post("/api/imports/items", headers=headers, content=body)
     assert again.status_code == 200, again.text
     assert (again.json()["created"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 5)
-    assert await scalar(db, "SELECT count(*) FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE i.sku LIKE :p", p=f"{p}-%") == 10
+    assert (
+        await scalar(
+            db, "SELECT count(*) FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE i.sku LIKE :p", p=f"{p}-%"
+        )
+        == 10
+    )
     history = await client.get(f"/api/items/{p}-0/history", headers=headers)
     assert [h["action"] for h in history.json()] == ["created"]
 
@@ -115,8 +119,14 @@ async def test_json_and_csv_of_the_same_records_are_the_same_import(client: Clie
     headers = await admin(client)
     p = prefix()
     rows = [
-        {"sku": f"{p}-{k}", "description": f"Item {k}", "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}],
-         "lot_tracked": True, "shelf_life_days": 30, "standard_cost": 250}
+        {
+            "sku": f"{p}-{k}",
+            "description": f"Item {k}",
+            "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}],
+            "lot_tracked": True,
+            "shelf_life_days": 30,
+            "standard_cost": 250,
+        }
         for k in range(3)
     ]
     first = await client.post("/api/imports/items", headers=headers, json=rows)
@@ -143,17 +153,28 @@ async def test_an_idempotency_key_replays_the_report_and_refuses_another_file(cl
     assert await scalar(db, "SELECT count(*) FROM items WHERE sku LIKE :p", p=f"{p}-%") == 2
 
 
-async def test_warehouses_suppliers_locations_customers_and_prices_import_with_history(client: Client, db: Sessions) -> None:
+async def test_warehouses_suppliers_locations_customers_and_prices_import_with_history(
+    client: Client, db: Sessions
+) -> None:
     headers = await admin(client) | CSV
     p = prefix()
     files = [
         ("warehouses", f"code,name,timezone,currency\n{p}W,Ghent DC,Europe/Brussels,EUR\n"),
         ("suppliers", f"code,name,currency,lead_time_days,email\n{p}-SUP,Dairy Co,EUR,3,orders@dairy.example\n"),
-        ("locations", f"code,warehouse,zone,kind,aisle,pick_sequence,pick_item,min_qty,max_qty\n"
-                      f"{p}W-A01,{p}W,A,pick_face,A01,10,SKU-10004,5,50\n{p}W-R01,{p}W,R,storage,R01,20,,,\n"),
-        ("prices", f"price_list,currency,sku,unit_price,valid_from,valid_to\n{p}-LIST,EUR,SKU-10004,199,2026-01-01,2026-12-31\n"),
-        ("customers", f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
-                      f"{p}-C1,Corner Shop,{p}W,1,500000,{p}-LIST,rep1,WH1|{p}W\n"),
+        (
+            "locations",
+            f"code,warehouse,zone,kind,aisle,pick_sequence,pick_item,min_qty,max_qty\n"
+            f"{p}W-A01,{p}W,A,pick_face,A01,10,SKU-10004,5,50\n{p}W-R01,{p}W,R,storage,R01,20,,,\n",
+        ),
+        (
+            "prices",
+            f"price_list,currency,sku,unit_price,valid_from,valid_to\n{p}-LIST,EUR,SKU-10004,199,2026-01-01,2026-12-31\n",
+        ),
+        (
+            "customers",
+            f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
+            f"{p}-C1,Corner Shop,{p}W,1,500000,{p}-LIST,rep1,WH1|{p}W\n",
+        ),
         ("customer_prices", f"customer,sku,unit_price,valid_from\n{p}-C1,SKU-10004,180,2026-01-01\n"),
     ]
     for kind, body in files:
@@ -168,7 +189,10 @@ async def test_warehouses_suppliers_locations_customers_and_prices_import_with_h
         c=f"{p}-C1",
     )
     assert served == sorted(["WH1", f"{p}W"])
-    raised = f"code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n{p}-C1,Corner Shop,{p}W,1,750000,{p}-LIST,rep1,WH1\n"
+    raised = (
+        "code,name,warehouse,priority_tier,credit_limit,price_list,sales_rep,warehouses_served\n"
+        f"{p}-C1,Corner Shop,{p}W,1,750000,{p}-LIST,rep1,WH1\n"
+    )
     update = await client.post("/api/imports/customers", headers=headers, content=raised)
     assert update.json()["updated"] == 1
     history = (await client.get(f"/api/customers/{p}-C1/history", headers=headers)).json()
@@ -202,3 +226,38 @@ async def test_users_and_badges_import_and_the_badge_logs_in(client: Client) -> 
     assert [h["action"] for h in history] == ["updated", "created"]
     assert history[0]["changes"]["pin"] == "changed"
     assert "password_hash" not in str(history)
+
+
+async def test_an_agreed_price_counts_only_within_its_validity(client: Client) -> None:
+    headers = await admin(client) | CSV
+    expired = "customer,sku,unit_price,valid_from,valid_to\nCUST-040,SKU-10321,77,2020-01-01,2020-12-31\n"
+    assert (await client.post("/api/imports/customer_prices", headers=headers, content=expired)).status_code == 200
+    prices = (await client.get("/api/customers/CUST-040/prices?sku=SKU-10321", headers=headers)).json()
+    assert [(p["sku"], p["agreed"]) for p in prices] == [("SKU-10321", False)]
+    current = "customer,sku,unit_price,valid_from,valid_to\nCUST-040,SKU-10321,77,2020-01-01,\n"
+    assert (await client.post("/api/imports/customer_prices", headers=headers, content=current)).json()["updated"] == 1
+    prices = (await client.get("/api/customers/CUST-040/prices?sku=SKU-10321", headers=headers)).json()
+    assert [(p["unit_price"]["amount"], p["agreed"]) for p in prices] == [(77, True)]
+
+
+async def test_the_single_item_api_writes_the_same_history(client: Client) -> None:
+    headers = await admin(client)
+    sku = f"{prefix()}-API"
+    body = {"description": "One", "units": [{"uom": "EA", "factor": 1}], "standard_cost": 10}
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    body |= {"standard_cost": 12, "units": [{"uom": "EA", "factor": 1}, {"uom": "CS", "factor": 6}]}
+    assert (await client.put(f"/api/items/{sku}", headers=headers, json=body)).status_code == 200
+    history = (await client.get(f"/api/items/{sku}/history", headers=headers)).json()
+    assert [(h["action"], h["source"]) for h in history] == [("updated", "api"), ("created", "api")]
+    assert history[0]["changes"] == {"standard_cost_minor": [10, 12], "units": [["EA:1:"], ["CS:6:", "EA:1:"]]}
+
+
+async def test_a_location_created_through_the_api_has_its_history(client: Client) -> None:
+    headers = await auth_headers(client, "super1") | {"Idempotency-Key": new_key()}
+    code = f"WH1-{prefix()}-H"
+    body = {"code": code, "zone": "T", "kind": "storage"}
+    assert (await client.post("/api/warehouses/WH1/locations", headers=headers, json=body)).status_code == 201
+    history = (await client.get(f"/api/locations/{code}/history", headers=headers)).json()
+    assert [(h["action"], h["source"], h["changed_by"]) for h in history] == [("created", "api", "super1")]
+    assert history[0]["changes"]["zone"] == [None, "T"]
