@@ -3,6 +3,7 @@ finds no serious or critical violation, and every visible control is a 48 px tou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -126,4 +127,4 @@ async def test_every_roles_screens_have_no_serious_axe_violations_and_48px_targe
 
         await visit(page, floor, audit)
         assert role  # every role's screens were visited
-    assert found == {}
+    assert found == {}, json.dumps(found, indent=1)  # every finding, untruncated

@@ -94,6 +94,8 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
     await expect(page.get_by_test_id("pending-banner")).to_be_hidden()
     rejected = page.get_by_test_id("rejections")
     await expect(rejected).to_contain_text(f"at {last}")
+    await expect(rejected).to_contain_text("The task was given to someone else.")  # no task reference, no code
+    assert "task." not in await rejected.inner_text()
     for location in done:
         await expect(trip.get_by_role("listitem").filter(has_text=location)).to_contain_text("done")
     row = trip.get_by_role("listitem").filter(has_text=last)

@@ -67,15 +67,33 @@ async function refreshCounts(): Promise<void> {
   sync.update((s) => ({ ...s, queued, rejections }))
 }
 
+// the server's reasons that name internal task references, said in the floor's words instead
+const PLAIN: Record<string, string> = {
+  'task.not_claimed_by_worker': 'The task was given to someone else.',
+  'task.already_claimed': 'Someone else holds this task now.',
+  'task.not_active': 'The task is closed (done or cancelled elsewhere).',
+  'task.invalid_transition': 'The task has moved on elsewhere (done, cancelled or reassigned).',
+  'pick.not_in_progress': 'The task has moved on elsewhere (done, cancelled or reassigned).',
+  'pick.already_complete': 'The task was already picked.',
+  'pick.item_mismatch': 'The task is for another item.',
+  'task.not_found': 'The task no longer exists.',
+}
+
 async function reject(ref: string, label: string, result: Record<string, unknown>): Promise<void> {
+  const code = String(result.code ?? 'rejected')
   const entry: Rejection = {
     ref,
     label,
-    code: String(result.code ?? 'rejected'),
-    detail: String(result.detail ?? 'The server refused this.'),
+    code,
+    detail: plainReason(result),
     at: new Date().toISOString(),
   }
   await (await db()).add('rejections', entry)
+}
+
+/** A server answer's reason for a person on the floor: plain words, never a task reference. */
+export function plainReason(result: { code?: unknown; detail?: unknown }): string {
+  return PLAIN[String(result.code)] ?? String(result.detail ?? 'The server refused this.')
 }
 
 export async function dismissRejection(id: number): Promise<void> {

@@ -6,7 +6,7 @@ import { ApiError, describe, get, NetworkError, post, session } from '../lib/api
 import { fail, ok } from '../lib/feedback'
 import { gtin14, readItemLabel } from '../lib/gtin'
 import { subscribe, Versions } from '../lib/live'
-import { mutate, onSettled } from '../lib/queue'
+import { mutate, onSettled, plainReason } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
 import { type Prompt, type Task, type TripState, WarehousePicker, loadTrip, saveTrip, stepsOf } from './picking-state'
 
@@ -78,7 +78,7 @@ export function Picker() {
               ? t
               : settled.outcome === 'applied'
                 ? { ...t, ...(result.task ?? {}), queued: false }
-                : { ...t, queued: false, rejected: result.detail ?? 'The server refused this pick.' },
+                : { ...t, queued: false, rejected: plainReason(result) },
           ),
         })
       }),
@@ -214,7 +214,7 @@ export function Picker() {
       ok()
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof LocalRefusal || error instanceof ApiError ? error.message : describe(error) })
+      setNote({ kind: 'error', text: error instanceof ApiError ? plainReason(error) : error instanceof LocalRefusal ? error.message : describe(error) })
     }
   }
 
