@@ -65,7 +65,9 @@ class Handheld:
         """Register this device; its tokens are then bound to it."""
         answer = await self._call("POST", "/api/devices/", json={"name": name, "platform": platform})
         self.device_id = str(answer["device"]["id"])
-        self.tokens = answer["tokens"]
+        # a replayed registration (a resend after a lost answer) carries no tokens: bind the login now
+        bind = {"device_id": self.device_id}
+        self.tokens = answer["tokens"] or await self._call("POST", "/api/auth/device", json=bind)
         self.next_mutation_id = max(self.next_mutation_id, int(answer["device"]["last_mutation_id"]) + 1)
         self._save_queue()
         return self.device_id

@@ -34,13 +34,14 @@ async def test_commands_survive_connections_the_database_dropped(
         pids: list[int] = []
         disconnects: list[bool] = []
 
-        def remember(dbapi_connection: Any, _record: Any) -> None:
+        def remember(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
             pids.append(dbapi_connection.driver_connection.get_server_pid())
 
         def seen(context: Any) -> None:
             disconnects.append(context.is_disconnect)
 
-        event.listen(app.state.engine.sync_engine, "connect", remember)
+        # checkouts, not connects: background workers (relay, webhooks) may have opened the pool already
+        event.listen(app.state.engine.sync_engine.pool, "checkout", remember)
         event.listen(app.state.engine.sync_engine, "handle_error", seen)
         headers = await auth_headers(client, "super1")
         prefix = "RC" + uuid.uuid4().hex[:6].upper()
@@ -51,7 +52,7 @@ async def test_commands_survive_connections_the_database_dropped(
         for n in range(3):
             created = await client.post("/api/warehouses/WH1/locations", headers=headers, json=location(str(n)))
             assert created.status_code == 201, created.text
-        assert pids, "the app opened no connection of its own"
+        assert pids, "the app used no connection of its own"
 
         await _terminate(db, pids)
         if keyed:  # the Idempotency-Key row is the first statement, in the transaction middleware
