@@ -17,6 +17,17 @@ ENVIRONMENT: dict[str, str] = {
     "FLOORSYNC_PWA_DIR": "the built app to serve at / (default pwa/dist beside the server)",
     "FLOORSYNC_REDIS_NAMESPACE": "prefix of every Redis key (default fs)",
     "FLOORSYNC_LOG_LEVEL": "debug, info (default), warning, error or critical",
+    "FLOORSYNC_HASH_CONCURRENCY": "password/PIN hashes checked at once, off the event loop (default: half the cores)",
+    "FLOORSYNC_MAX_BODY_BYTES": "largest request body (default 1 MiB; imports stream past it)",
+    "FLOORSYNC_MAX_HEADER_BYTES": "largest request line and headers together (default 32 KiB)",
+    "FLOORSYNC_MAX_JSON_DEPTH": "deepest nesting of a JSON body (default 32)",
+    "FLOORSYNC_MAX_DOCUMENT_LINES": "most lines in one order, ASN, PO, receipt or count (default 1000)",
+    "FLOORSYNC_MAX_QUANTITY": "largest quantity in base units (default 100000000)",
+    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": "tries of one delivery before it goes to the dead letters (default 8)",
+    "FLOORSYNC_WEBHOOK_TIMEOUT_S": "seconds a webhook receiver gets to answer (default 10)",
+    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": "first retry delay of a failed delivery, doubled each time (default 1)",
+    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": "longest retry delay (default 600)",
+    "FLOORSYNC_WEBHOOK_FAILING_AFTER": "failures in a row that raise a webhook_failing exception (default 5)",
 }
 
 _BACKENDS = ("FLOORSYNC_ENV", "FLOORSYNC_DATABASE_URL", "FLOORSYNC_REDIS_URL", "FLOORSYNC_DATA_DIR")
@@ -32,6 +43,17 @@ _SERVING = (
     "FLOORSYNC_PWA_DIR",
     "FLOORSYNC_REDIS_NAMESPACE",
     "FLOORSYNC_LOG_LEVEL",
+    "FLOORSYNC_HASH_CONCURRENCY",
+    "FLOORSYNC_MAX_BODY_BYTES",
+    "FLOORSYNC_MAX_HEADER_BYTES",
+    "FLOORSYNC_MAX_JSON_DEPTH",
+    "FLOORSYNC_MAX_DOCUMENT_LINES",
+    "FLOORSYNC_MAX_QUANTITY",
+    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS",
+    "FLOORSYNC_WEBHOOK_TIMEOUT_S",
+    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S",
+    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S",
+    "FLOORSYNC_WEBHOOK_FAILING_AFTER",
 )
 
 READS: dict[str, tuple[str, ...]] = {
