@@ -5,6 +5,7 @@ would wait behind them; on its own loop publishing stays quick whatever the gate
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,9 @@ import uvloop
 from realtime.clients import engine_for, redis_client
 from realtime.keys import Keys
 from realtime.relay import Relay
+from realtime.tasks import STOP_TIMEOUT_S
+
+log = logging.getLogger("floorsync.relay")
 
 
 class RelayThread:
@@ -44,7 +48,11 @@ class RelayThread:
         """Stop the relay (releasing its locks) and join the thread (blocking: run it off the loop)."""
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
+        # the relay's own tasks end within STOP_TIMEOUT_S of the stop; past that, give up on the
+        # (daemon) thread rather than hold the process: its locks go with its connections at exit
+        self._thread.join(timeout=2 * STOP_TIMEOUT_S)
+        if self._thread.is_alive():
+            log.warning("relay thread still running %.0fs after stop; leaving it", 2 * STOP_TIMEOUT_S)
 
     def _main(self) -> None:
         uvloop.run(self._run())

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from realtime.tasks import cancel_and_wait, start_eagerly
+from realtime.tasks import cancel_and_wait, raise_if_cancelled, start_eagerly
 
 
 async def test_tasks_that_honour_cancellation_end_and_none_is_reported() -> None:
@@ -33,6 +33,30 @@ async def test_a_task_that_swallows_its_cancellation_is_left_behind_after_the_ti
     assert 0.2 <= asyncio.get_running_loop().time() - started < 5
     release.set()
     await task
+
+
+async def test_a_loop_ends_within_one_pass_when_a_call_in_it_swallows_the_cancellation() -> None:
+    calls = 0
+
+    async def swallowing_call() -> None:
+        # what Python 3.11's asyncio.wait_for (inside every redis-py send) does when the cancellation
+        # lands as the inner call completes: it returns normally
+        nonlocal calls
+        calls += 1
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            return
+
+    async def loop() -> None:
+        while True:
+            raise_if_cancelled()
+            await swallowing_call()
+
+    task = asyncio.create_task(loop(), name="loop")
+    await asyncio.sleep(0)
+    assert await cancel_and_wait([task], timeout_s=5) == set()
+    assert task.cancelled() and calls >= 1
 
 
 async def test_a_coroutine_that_does_not_wait_finishes_inside_start_eagerly() -> None:
