@@ -7,7 +7,7 @@ Under load, commands run as fast as 8 callers can send them, faster than 10 subs
 on a small machine, so the delivery delay there includes the backlog; a last, paced phase (4 commands/s)
 gives the delivery delay from commit when the subscriptions keep up.
 
-Rounds alternate a phase with only healthy subscriptions and one where dead receivers (a port that
+Rounds alternate (in ABBA order) a phase with only healthy subscriptions and one where dead receivers (a port that
 accepts and never answers, and one that refuses) are subscribed too, so drift of the machine's speed
 hits both alike. The healthy receiver is a process of its own (load_tests/webhook_sink.py). The ceiling
 beside the delivery rate is what the benchmark process alone can POST to that receiver from as many
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dead", type=int, default=4, help="dead receivers subscribed in the dead phases")
     parser.add_argument("--commands", type=int, default=300, help="commands per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="commands in flight")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4, help="an even number keeps the ABBA order balanced")
     parser.add_argument("--paced", type=int, default=60, help="commands at --paced-rate/s for the latency figure")
     parser.add_argument("--paced-rate", type=float, default=4.0)
 
@@ -180,8 +180,11 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
             ceilings: list[float] = []
             round_ratios: list[float] = []  # command p99 dead / healthy within each round
             delays: list[float] = []
-            for _ in range(args.rounds):
-                for phase in ("healthy", "dead"):
+            for round_no in range(args.rounds):
+                # ABBA order: neither kind of phase always comes second
+                order = ("healthy", "dead") if round_no % 2 == 0 else ("dead", "healthy")
+                round_p99: dict[str, float] = {}
+                for phase in order:
                     await _set_active(http, dead, phase == "dead")
                     start_head = await _head(http)
                     got += await _records(http, sink_url, len(got))
@@ -189,10 +192,7 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
                     started = time.time()
                     latencies = await _commands(http, args.commands, args.concurrency)
                     phases[phase] += latencies
-                    if phase == "healthy":
-                        healthy_p99 = percentile(latencies, 99)
-                    else:
-                        round_ratios.append(percentile(latencies, 99) / healthy_p99)
+                    round_p99[phase] = percentile(latencies, 99)
                     await _caught_up(http, healthy, await _head(http))
                     got += await _records(http, sink_url, len(got))
                     batch = got[before:]
@@ -201,6 +201,7 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
                     # the ceiling right after the phase, so drift of the machine's speed hits both alike
                     ceilings.append(await _post_ceiling(f"{sink_url}/ceiling", senders=args.subscriptions))
                     delays += [g[2] - g[3] for g in events]
+                round_ratios.append(round_p99["dead"] / round_p99["healthy"])
             await _set_active(http, dead, False)
             # latency from commit at a pace the subscriptions keep up with (no backlog in the figure)
             start_head = await _head(http)
