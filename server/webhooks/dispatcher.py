@@ -30,7 +30,7 @@ AfterCommit = Callable[[AsyncSession], Awaitable[None]]
 BATCH = 100  # events read per query; the lease is renewed after every attempt
 OBSERVE_EVERY_S = 5.0
 FLUSH_EVERY = 50
-FLUSH_AFTER_S = 0.2
+FLUSH_AFTER_S = 0.5
 
 
 class Dispatcher:

@@ -11,15 +11,15 @@ from contextlib import asynccontextmanager
 
 import uvloop
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from domain.webhooks import RetryPolicy
-from server.db import make_engine, make_sessionmaker
+from server.db import async_url, make_sessionmaker
 from server.outbox import touched_warehouses
 from server.settings import Settings
 from server.webhooks.dispatcher import Dispatcher
 
-POOL_SIZE = 3
+POOL_SIZE = 4
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -60,7 +60,11 @@ class DispatcherThread:
             self.wake_relay(touched)
 
     async def _run(self) -> None:
-        engine = make_engine(self.settings.database_url or "", pool_size=POOL_SIZE)
+        # a fixed pool: subscriptions wait for a connection rather than open and close overflow ones,
+        # a churn that costs PostgreSQL (and every command) a connection start each time
+        engine = create_async_engine(
+            async_url(self.settings.database_url or ""), pool_size=POOL_SIZE, max_overflow=0, pool_recycle=1800
+        )
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         dispatcher = Dispatcher(

@@ -12,6 +12,7 @@ from domain.webhooks import SIGNATURE_HEADER, sign
 from server.webhooks.queue import Item
 
 MAX_ERROR = 300
+MAX_ANSWER = 64 * 1024  # more than this of an answer is not read: the connection is dropped instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,13 @@ async def send(
     try:
         async with asyncio.timeout(timeout_s), client.stream("POST", url, content=item.body, headers=headers) as answer:
             status = answer.status_code
+            # read (and drop) a small answer so that the connection is kept for the next delivery;
+            # closing it unread would cost a new TCP (and TLS) connection per event
+            read = 0
+            async for chunk in answer.aiter_raw():
+                read += len(chunk)
+                if read > MAX_ANSWER:
+                    break
     except (httpx.TimeoutException, TimeoutError) as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return Answer(None, elapsed, f"timed out ({type(exc).__name__})", "timeout")
