@@ -159,7 +159,8 @@ def server(
         FLOORSYNC_SECRET_KEY="bench-" + "k" * 48,
         FLOORSYNC_PORT=str(port),
         FLOORSYNC_LOG_LEVEL="warning",
-        FLOORSYNC_WORKERS=str(WORKERS),
+        # a wrapper module (the SQL trace) hooks into its own process: it runs one worker
+        FLOORSYNC_WORKERS=str(WORKERS if module == "server.cli" else 1),
         **(env or {}),
     )
     with tempfile.TemporaryFile() as log:
