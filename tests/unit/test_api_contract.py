@@ -103,3 +103,21 @@ def test_the_device_mutation_kinds_are_documented_from_the_registry(document: di
     for kind in registered_kinds():
         assert f"`{kind}`" in push["description"]
         assert f"## `{kind}`" in mutation_docs.DOC.read_text(encoding="utf-8")
+
+
+def _is_model(schema: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        return str(schema["$ref"]).startswith("#/components/schemas/")
+    return schema.get("type") == "array" and _is_model(schema.get("items", {}))
+
+
+def test_every_success_response_is_a_named_model(document: dict[str, Any]) -> None:
+    untyped = []
+    for path, method, op in operations(document):
+        for status, response in op["responses"].items():
+            if not status.startswith("2") or status == "204":
+                continue
+            content = response.get("content", {})
+            if not any(_is_model(body.get("schema", {})) for body in content.values()):
+                untyped.append(f"{op['operationId']} ({method} {path} {status})")
+    assert not untyped, "operations whose success body is not a component schema: " + ", ".join(sorted(untyped))
