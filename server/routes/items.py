@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from litestar import Controller, put
 from litestar.params import FromPath, JSONBody
@@ -52,13 +50,18 @@ def _validate(sku: str, data: ItemData) -> None:
             raise DomainError("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", status=422, gtin=unit.gtin)
 
 
+class ItemSaved(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    id: int
+
+
 class ItemController(Controller):
     path = "/api/items"
     tags = ["master data"]
     guards = [requires("admin")]
 
     @put("/{sku:str}", operation_id="putItem")
-    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db) -> dict[str, Any]:
+    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db) -> ItemSaved:
         """Create or replace an item (idempotent by SKU)."""
         _validate(sku, data)
         item_id = await db.scalar(
@@ -103,4 +106,4 @@ class ItemController(Controller):
             )
             if found.first() is None:
                 raise DomainError("price_list.unknown", f"No price list {code}", status=422, price_list=code)
-        return {"sku": sku, "id": int(item_id or 0)}
+        return ItemSaved(sku=sku, id=int(item_id or 0))
