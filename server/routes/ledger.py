@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -15,7 +16,7 @@ from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.services.books import entries_for, reverse_entry, trial_balance
 from server.services.journal_export import FORMATS, period
-from server.services.ledger_models import EntryView, TrialBalance
+from server.services.ledger_models import EntryView, ExportedEntry, TrialBalance
 
 
 class ReverseEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -38,7 +39,16 @@ class LedgerController(Controller):
             ensure_warehouse(principal, warehouse)
         return msgspec.convert(await trial_balance(db, warehouse=warehouse), TrialBalance)
 
-    @get("/journal", operation_id="exportJournal")
+    @get(
+        "/journal",
+        operation_id="exportJournal",
+        responses={
+            200: ResponseSpec(
+                data_container=list[ExportedEntry],
+                description="The entries as a JSON array; with format=csv, text/csv with one row per line.",
+            )
+        },
+    )
     async def journal(
         self,
         db: Db,

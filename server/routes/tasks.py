@@ -47,14 +47,6 @@ def _prompt(record: TaskRecord) -> dict[str, Any]:
     return {"step": "none", "task_id": record.task.id}
 
 
-_SCANS = {
-    TaskKind.PICK: scan_pick,
-    TaskKind.PUTAWAY: scan_putaway,
-    TaskKind.REPLENISH: scan_replenish,
-    TaskKind.COUNT: scan_count,
-}
-
-
 class TaskController(Controller):
     path = "/api/warehouses/{warehouse:str}/tasks"
     tags = ["tasks"]
@@ -87,10 +79,17 @@ class TaskController(Controller):
     ) -> ScanOutcome:
         """One guided scan on a task the caller holds; answers the next expected scan (or the outcome)."""
         record = await tasks.load_locked(db, warehouse, task_id)
-        guided = _SCANS.get(record.task.kind)
-        if guided is None:
+        if record.task.kind is TaskKind.PICK:
+            outcome = await scan_pick(db, principal, record, data)
+        elif record.task.kind is TaskKind.PUTAWAY:
+            outcome = await scan_putaway(db, principal, record, data)
+        elif record.task.kind is TaskKind.REPLENISH:
+            outcome = await scan_replenish(db, principal, record, data)
+        elif record.task.kind is TaskKind.COUNT:
+            outcome = await scan_count(db, principal, record, data)
+        else:
             raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
-        return msgspec.convert(await guided(db, principal, record, data), ScanOutcome)
+        return msgspec.convert(outcome, ScanOutcome)
 
 
 class WaveController(Controller):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from server.services.ledger_models import ExportedEntry
 
 PAGE = 500  # entries per query
 CSV_COLUMNS = (
@@ -41,7 +42,7 @@ def period(start: date, end: date) -> tuple[datetime, datetime]:
         raise DomainError(
             "ledger.period_invalid", "Give from <= to, at most a year apart (dates as YYYY-MM-DD)", status=422
         )
-    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+    return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
 
 async def _pages(db: AsyncSession, *, since: datetime, until: datetime, warehouse: str | None) -> AsyncIterator[list[dict[str, Any]]]:
@@ -98,7 +99,7 @@ async def as_json(db: AsyncSession, **where: Any) -> AsyncIterator[bytes]:
     first = True
     async for page in _pages(db, **where):
         for entry in page:
-            yield (b"" if first else b",") + msgspec.json.encode(entry)
+            yield (b"" if first else b",") + msgspec.json.encode(msgspec.convert(entry, ExportedEntry))
             first = False
     yield b"]"
 

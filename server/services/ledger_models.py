@@ -60,3 +60,28 @@ class EntryView(Model):
     reverses: str | None
     lines: list[EntryLine]
     warehouse: str | None
+
+
+class ExportedLine(Model):
+    account: str
+    account_name: str
+    debit: int
+    """Integer minor units of ``currency``."""
+    credit: int
+    """Integer minor units of ``currency``."""
+    currency: str
+    warehouse: str | None
+    sku: str | None
+
+
+class ExportedEntry(Model):
+    """A journal entry as the accounting export writes it (``format=json``)."""
+
+    id: str
+    posted_at: Timestamp
+    warehouse: str | None
+    source: SourceRef
+    memo: str
+    posted_by: str
+    reverses: str | None
+    lines: list[ExportedLine]
