@@ -35,10 +35,17 @@ class TaskView(Model):
     version: int
 
 
+class AcceptedGtin(Model):
+    gtin: str
+    uom: str
+    factor: int
+    """Base units in one of this unit."""
+
+
 class HandheldTask(TaskView):
     """A task as a handheld gets it, with what it accepts so scans are checked at once, even offline."""
 
-    accepted_gtins: list[str]
+    accepted_gtins: list[AcceptedGtin]
     lot_required: bool
 
 
