@@ -111,6 +111,11 @@ def _is_model(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "array" and _is_model(schema.get("items", {}))
 
 
+# server/imports/ is still being reworked by its owners; its operation answers Response[Any] for now.
+# Listed here so that typing it makes this test fail until the entry is removed.
+UNTYPED_ELSEWHERE = frozenset({"importFile"})
+
+
 def test_every_success_response_is_a_named_model(document: dict[str, Any]) -> None:
     untyped = []
     for path, method, op in operations(document):
@@ -120,4 +125,9 @@ def test_every_success_response_is_a_named_model(document: dict[str, Any]) -> No
             content = response.get("content", {})
             if not any(_is_model(body.get("schema", {})) for body in content.values()):
                 untyped.append(f"{op['operationId']} ({method} {path} {status})")
-    assert not untyped, "operations whose success body is not a component schema: " + ", ".join(sorted(untyped))
+    untyped_ids = {entry.split(" ", 1)[0] for entry in untyped}
+    assert untyped_ids == UNTYPED_ELSEWHERE, (
+        "operations whose success body is not a component schema: "
+        + ", ".join(sorted(u for u in untyped if u.split(" ", 1)[0] not in UNTYPED_ELSEWHERE))
+        + f"; typed now, drop from UNTYPED_ELSEWHERE: {sorted(UNTYPED_ELSEWHERE - untyped_ids)}"
+    )
