@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get
 from sqlalchemy import text
 
@@ -15,10 +16,20 @@ from server.problems import DB_RETRY_AFTER_S
 log = logging.getLogger("floorsync.health")
 
 
+class Health(msgspec.Struct, forbid_unknown_fields=True):
+    status: str
+
+
+class Readiness(msgspec.Struct, forbid_unknown_fields=True):
+    status: str
+    checks: dict[str, str]
+    """Per backend (postgres, redis): "ok" or "down"."""
+
+
 @get("/healthz", operation_id="health", tags=["ops"])
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """The process is alive."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
 async def _check(name: str, probe: Any, timeout_s: float = 2.0) -> tuple[str, str | None]:
@@ -31,7 +42,7 @@ async def _check(name: str, probe: Any, timeout_s: float = 2.0) -> tuple[str, st
 
 
 @get("/readyz", operation_id="readiness", tags=["ops"])
-async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+async def readyz(request: Request[Any, Any, Any]) -> Response[Readiness]:
     """PostgreSQL and Redis are reachable; 503 naming what is not."""
     state = request.app.state
 
@@ -46,7 +57,8 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     failing = {name: error for name, error in results if error}
     checks = {name: (error or "ok") for name, error in results}
     if failing:
-        body = {
+        # the problem body of a 503, documented with the operation's problems
+        body: Any = {
             "type": "https://floorsync.dev/problems/service.unavailable",
             "title": "service.unavailable",
             "status": 503,
@@ -60,7 +72,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             media_type="application/problem+json",
             headers={"Retry-After": str(DB_RETRY_AFTER_S)},
         )
-    return Response({"status": "ready", "checks": checks})
+    return Response(Readiness(status="ready", checks=checks))
 
 
 @get("/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from server.deps import Caller, Db
 from server.services import catalog
 from server.services.atp import atp_for_items, atp_of_item
 from server.services.stock import AdjustStock, MoveStock, adjust_stock, move_stock
+from server.services.stock_models import Adjusted, CatalogPage, ItemAtp, Moved, StockList
 
 _CATALOG = text(
     "SELECT i.id, i.sku, i.description, i.lot_tracked, i.item_class,"
@@ -37,10 +39,10 @@ class InventoryController(Controller):
     tags = ["inventory"]
 
     @get("/atp/{sku:str}", operation_id="getAtp", guards=[AUTHENTICATED])
-    async def atp(self, warehouse: FromPath[str], sku: FromPath[str], db: Db) -> dict[str, Any]:
+    async def atp(self, warehouse: FromPath[str], sku: FromPath[str], db: Db) -> ItemAtp:
         """Time-phased available-to-promise of one item, with the stream position it is current to."""
         as_of, description, atp = await atp_of_item(db, warehouse, sku)
-        return {"as_of": as_of, "atp": atp.to_dict(), "description": description}
+        return msgspec.convert({"as_of": as_of, "atp": atp.to_dict(), "description": description}, ItemAtp)
 
     @get("/catalog", operation_id="searchCatalog", guards=[AUTHENTICATED])
     async def catalog_page(
@@ -50,7 +52,7 @@ class InventoryController(Controller):
         q: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 25,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict[str, Any]:
+    ) -> CatalogPage:
         """A page of items matching a SKU prefix, a GTIN or text, each with its ATP summary."""
         as_of = await stream_position(db, warehouse)
         term = q.strip() if q and q.strip() else None
@@ -80,7 +82,8 @@ class InventoryController(Controller):
                     "next_inbound": next_inbound,
                 }
             )
-        return {"as_of": as_of, "total": int(rows[0][-1]) if rows else 0, "items": items}
+        page = {"as_of": as_of, "total": int(rows[0][-1]) if rows else 0, "items": items}
+        return msgspec.convert(page, CatalogPage)
 
     @get("/stock", operation_id="listStock", guards=[AUTHENTICATED])
     async def stock(
@@ -90,7 +93,7 @@ class InventoryController(Controller):
         sku: FromQuery[str | None] = None,
         location: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-    ) -> dict[str, Any]:
+    ) -> StockList:
         """Balances on hand, by location in pick-path order."""
         as_of = await stream_position(db, warehouse)
         rows = await db.execute(
@@ -109,18 +112,18 @@ class InventoryController(Controller):
             }
             for loc, s, lot, status, on_hand, allocated, version, expires in rows
         ]
-        return {"as_of": as_of, "balances": balances}
+        return msgspec.convert({"as_of": as_of, "balances": balances}, StockList)
 
     @post("/stock/adjustments", operation_id="adjustStock", guards=[requires("supervisor")])
     async def adjust(
         self, warehouse: FromPath[str], data: JSONBody[AdjustStock], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> Adjusted:
         """Correct a balance with a reason code (found, lost, scrap, count, correction)."""
-        return await adjust_stock(db, principal, warehouse, data)
+        return msgspec.convert(await adjust_stock(db, principal, warehouse, data), Adjusted)
 
     @post("/stock/moves", operation_id="moveStock", guards=[requires("picker", "receiver", "supervisor")])
     async def move(
         self, warehouse: FromPath[str], data: JSONBody[MoveStock], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> Moved:
         """Move stock to another location or status (e.g. into quarantine)."""
-        return await move_stock(db, principal, warehouse, data)
+        return msgspec.convert(await move_stock(db, principal, warehouse, data), Moved)

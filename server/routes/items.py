@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from litestar import Controller, put
 from litestar.params import FromPath, JSONBody
@@ -53,13 +51,18 @@ def _validate(sku: str, data: ItemData) -> None:
             raise DomainError("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", status=422, gtin=unit.gtin)
 
 
+class ItemSaved(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    id: int
+
+
 class ItemController(Controller):
     path = "/api/items"
     tags = ["master data"]
     guards = [requires("admin")]
 
     @put("/{sku:str}", operation_id="putItem")
-    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db, principal: Caller) -> dict[str, Any]:
+    async def put_item(self, sku: FromPath[str], data: JSONBody[ItemData], db: Db, principal: Caller) -> ItemSaved:
         """Create or replace an item (idempotent by SKU); a change shows in ``GET /api/items/{sku}/history``."""
         _validate(sku, data)
         before = await db.scalar(text(_ITEM_STATE), {"sku": sku})
@@ -110,7 +113,7 @@ class ItemController(Controller):
         if changes:
             action = "updated" if before else "created"
             await record_change(db, entity="item", key=sku, action=action, changes=changes, by=principal.username)
-        return {"sku": sku, "id": int(item_id or 0)}
+        return ItemSaved(sku=sku, id=int(item_id or 0))
 
 
 # an item's fields and units as the history compares them (ids and timestamps left out)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -15,6 +16,7 @@ from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.services.books import entries_for, reverse_entry, trial_balance
 from server.services.journal_export import FORMATS, period
+from server.services.ledger_models import EntryView, ExportedEntry, TrialBalance
 
 
 class ReverseEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,15 +31,24 @@ class LedgerController(Controller):
     guards = [requires("supervisor")]
 
     @get("/trial-balance", operation_id="getTrialBalance")
-    async def balance(self, db: Db, principal: Caller, warehouse: FromQuery[str | None] = None) -> dict[str, Any]:
+    async def balance(self, db: Db, principal: Caller, warehouse: FromQuery[str | None] = None) -> TrialBalance:
         """Totals per account; with ``warehouse``, that warehouse's entries only."""
         if warehouse is None and "admin" not in principal.roles:
             raise DomainError("ledger.warehouse_required", "Name the warehouse whose books to show", status=422)
         if warehouse is not None:
             ensure_warehouse(principal, warehouse)
-        return await trial_balance(db, warehouse=warehouse)
+        return msgspec.convert(await trial_balance(db, warehouse=warehouse), TrialBalance)
 
-    @get("/journal", operation_id="exportJournal")
+    @get(
+        "/journal",
+        operation_id="exportJournal",
+        responses={
+            200: ResponseSpec(
+                data_container=list[ExportedEntry],
+                description="The entries as a JSON array; with format=csv, text/csv with one row per line.",
+            )
+        },
+    )
     async def journal(
         self,
         db: Db,
@@ -73,12 +84,13 @@ class LedgerController(Controller):
     @get("/entries", operation_id="listJournalEntries")
     async def entries(
         self, db: Db, principal: Caller, source_kind: FromQuery[str], source_id: FromQuery[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EntryView]:
         """The entries a source document posted (e.g. ``receipt`` / ``RCV-...``, ``invoice`` / ``SO-...``)."""
         found = await entries_for(db, source_kind=source_kind, source_id=source_id)
-        return [e for e in found if e["warehouse"] is None or principal.may_access(e["warehouse"])]
+        visible = [e for e in found if e["warehouse"] is None or principal.may_access(e["warehouse"])]
+        return msgspec.convert(visible, list[EntryView])
 
     @post("/reversals", operation_id="reverseJournalEntry", guards=[requires("admin")])
-    async def reverse(self, data: JSONBody[ReverseEntry], db: Db, principal: Caller) -> dict[str, Any]:
+    async def reverse(self, data: JSONBody[ReverseEntry], db: Db, principal: Caller) -> EntryView:
         """Post the reversal of an entry (admins only); entries that moved stock are corrected by adjustment."""
-        return await reverse_entry(db, principal, data.entry)
+        return msgspec.convert(await reverse_entry(db, principal, data.entry), EntryView)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
@@ -15,6 +14,7 @@ from server.mutations import register
 from server.services.asns import NewAsn, create_asn
 from server.services.floor_mutations import ReceiptLine, receipt_line
 from server.services.receipt_close import close_receipt
+from server.services.receipt_models import AsnRecorded, ClosedReceipt, ReceiptView
 from server.services.receipt_views import receipt_view
 from server.services.receiving import ConfirmReceipt, StartReceipt, confirm_receipt, start_receipt
 
@@ -26,9 +26,9 @@ class AsnController(Controller):
     tags = ["receiving"]
 
     @post("/", operation_id="createAsn", guards=[requires("supervisor")])
-    async def create(self, data: JSONBody[NewAsn], db: Db, principal: Caller) -> dict[str, Any]:
+    async def create(self, data: JSONBody[NewAsn], db: Db, principal: Caller) -> AsnRecorded:
         """Record an ASN: pallets by SSCC with their contents, and loose lines, against an open PO."""
-        return await create_asn(db, principal, data)
+        return msgspec.convert(await create_asn(db, principal, data), AsnRecorded)
 
 
 class ReceiptController(Controller):
@@ -39,19 +39,19 @@ class ReceiptController(Controller):
     @post("/", operation_id="startReceipt")
     async def start(
         self, warehouse: FromPath[str], data: JSONBody[StartReceipt], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> ReceiptView:
         """Start receiving by scanning the ASN or one of its SSCCs at a dock."""
-        return await start_receipt(db, principal, warehouse, data)
+        return msgspec.convert(await start_receipt(db, principal, warehouse, data), ReceiptView)
 
     @get("/{receipt_id:int}", operation_id="getReceipt")
-    async def view(self, warehouse: FromPath[str], receipt_id: FromPath[int], db: Db) -> dict[str, Any]:
+    async def view(self, warehouse: FromPath[str], receipt_id: FromPath[int], db: Db) -> ReceiptView:
         """The receipt: expected (hidden quantities when blind), received, pallets."""
         found = await db.scalar(
             text("SELECT id FROM receipts WHERE id = :id AND warehouse = :wh"), {"id": receipt_id, "wh": warehouse}
         )
         if found is None:
             raise DomainError("receiving.not_found", f"No receipt {receipt_id} in {warehouse}", status=404)
-        return await receipt_view(db, receipt_id)
+        return msgspec.convert(await receipt_view(db, receipt_id), ReceiptView)
 
     @post("/{receipt_id:int}/lines", operation_id="confirmReceiptLine")
     async def confirm(
@@ -61,16 +61,16 @@ class ReceiptController(Controller):
         data: JSONBody[ConfirmReceipt],
         db: Db,
         principal: Caller,
-    ) -> dict[str, Any]:
+    ) -> ReceiptView:
         """Confirm a whole pallet by SSCC, or a line by GTIN + lot + expiry + quantity (good and damaged)."""
-        return await confirm_receipt(db, principal, warehouse, receipt_id, data)
+        return msgspec.convert(await confirm_receipt(db, principal, warehouse, receipt_id, data), ReceiptView)
 
     @post("/{receipt_id:int}/close", operation_id="closeReceipt")
     async def close(
         self, warehouse: FromPath[str], receipt_id: FromPath[int], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> ClosedReceipt:
         """Close: variances become exceptions, dock stock gets putaway tasks."""
-        return await close_receipt(db, principal, warehouse, receipt_id)
+        return msgspec.convert(await close_receipt(db, principal, warehouse, receipt_id), ClosedReceipt)
 
 
 register("receipt.line", ReceiptLine, receipt_line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import text
@@ -15,6 +16,14 @@ from server.auth.tokens import Principal
 from server.deps import Caller, Db
 from server.services import customers
 from server.services.order_changes import ReallocationRun, approve_hold, cancel_order, change_line, reallocate
+from server.services.order_models import (
+    AllocationRun,
+    CustomerPrice,
+    CustomerView,
+    OrderList,
+    OrderView,
+    PurchaseOrderCreated,
+)
 from server.services.order_views import load_view
 from server.services.orders import ChangeLine, PlaceOrder, place_order
 from server.services.purchasing import NewPurchaseOrder, create_purchase_order
@@ -45,21 +54,21 @@ class CustomerController(Controller):
         principal: Caller,
         q: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CustomerView]:
         """The caller's customers with priority and credit status."""
-        return await customers.list_customers(db, principal, q=q, limit=limit)
+        return msgspec.convert(await customers.list_customers(db, principal, q=q, limit=limit), list[CustomerView])
 
     @get("/{code:str}", operation_id="getCustomer")
-    async def get_customer(self, code: FromPath[str], db: Db, principal: Caller) -> dict[str, Any]:
+    async def get_customer(self, code: FromPath[str], db: Db, principal: Caller) -> CustomerView:
         """One customer with credit status."""
-        return await customers.get_customer(db, principal, code)
+        return msgspec.convert(await customers.get_customer(db, principal, code), CustomerView)
 
     @get("/{code:str}/prices", operation_id="getCustomerPrices")
     async def prices(
         self, code: FromPath[str], db: Db, principal: Caller, sku: FromQuery[list[str]]
-    ) -> list[dict[str, Any]]:
+    ) -> list[CustomerPrice]:
         """The customer's unit prices for some SKUs."""
-        return await customers.customer_prices(db, principal, code, sku)
+        return msgspec.convert(await customers.customer_prices(db, principal, code, sku), list[CustomerPrice])
 
 
 class OrderController(Controller):
@@ -67,9 +76,9 @@ class OrderController(Controller):
     tags = ["sales"]
 
     @post("/", operation_id="placeOrder", guards=[SALES])
-    async def place(self, data: JSONBody[PlaceOrder], db: Db, principal: Caller) -> dict[str, Any]:
+    async def place(self, data: JSONBody[PlaceOrder], db: Db, principal: Caller) -> OrderView:
         """Place an order: priced for the customer, credit-checked, allocated at once."""
-        return await place_order(db, principal, data)
+        return msgspec.convert(await place_order(db, principal, data), OrderView)
 
     @get("/", operation_id="listOrders", guards=[SALES])
     async def list_orders(
@@ -80,7 +89,7 @@ class OrderController(Controller):
         customer: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> OrderList:
         """Orders of a warehouse (a rep's own customers only), newest first."""
         ensure_warehouse(principal, warehouse)
         as_of = await stream_position(db, warehouse)
@@ -94,31 +103,31 @@ class OrderController(Controller):
             ),
             {"wh": warehouse, "rep": rep, "cust": customer, "st": status, "limit": limit},
         )
-        return {"as_of": as_of, "orders": [await load_view(db, int(r[0])) for r in rows]}
+        return msgspec.convert({"as_of": as_of, "orders": [await load_view(db, int(r[0])) for r in rows]}, OrderList)
 
     @get("/{number:str}", operation_id="getOrder", guards=[SALES])
-    async def get_order(self, number: FromPath[str], db: Db, principal: Caller) -> dict[str, Any]:
+    async def get_order(self, number: FromPath[str], db: Db, principal: Caller) -> OrderView:
         """One order with its lines, allocations and their reasons."""
-        return await _visible_order(db, principal, number)
+        return msgspec.convert(await _visible_order(db, principal, number), OrderView)
 
     @post("/{number:str}/cancel", operation_id="cancelOrder", guards=[SALES], status_code=200)
-    async def cancel(self, number: FromPath[str], db: Db, principal: Caller) -> dict[str, Any]:
+    async def cancel(self, number: FromPath[str], db: Db, principal: Caller) -> OrderView:
         """Cancel an order; its stock goes back to ATP."""
         await _visible_order(db, principal, number)
-        return await cancel_order(db, principal, number)
+        return msgspec.convert(await cancel_order(db, principal, number), OrderView)
 
     @post("/{number:str}/approve", operation_id="approveCreditHold", guards=[requires("supervisor")], status_code=200)
-    async def approve(self, number: FromPath[str], db: Db, principal: Caller) -> dict[str, Any]:
+    async def approve(self, number: FromPath[str], db: Db, principal: Caller) -> OrderView:
         """Approve an order held for credit; it is allocated at once."""
-        return await approve_hold(db, principal, number)
+        return msgspec.convert(await approve_hold(db, principal, number), OrderView)
 
     @patch("/{number:str}/lines/{line_no:int}", operation_id="changeOrderLine", guards=[SALES])
     async def change(
         self, number: FromPath[str], line_no: FromPath[int], data: JSONBody[ChangeLine], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> OrderView:
         """Change a line's quantity (0 cancels it); its stock is released and re-allocated."""
         await _visible_order(db, principal, number)
-        return await change_line(db, principal, number, line_no, data)
+        return msgspec.convert(await change_line(db, principal, number, line_no, data), OrderView)
 
 
 class PlanningController(Controller):
@@ -132,11 +141,11 @@ class PlanningController(Controller):
     )
     async def run_allocation(
         self, warehouse: FromPath[str], data: JSONBody[ReallocationRun], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> AllocationRun:
         """Re-allocate open backorders, priority customers first."""
-        return await reallocate(db, principal, warehouse, data)
+        return msgspec.convert(await reallocate(db, principal, warehouse, data), AllocationRun)
 
     @post("/api/purchase-orders", operation_id="createPurchaseOrder", guards=[requires("supervisor")])
-    async def create_po(self, data: JSONBody[NewPurchaseOrder], db: Db, principal: Caller) -> dict[str, Any]:
+    async def create_po(self, data: JSONBody[NewPurchaseOrder], db: Db, principal: Caller) -> PurchaseOrderCreated:
         """Record a purchase order (from the ERP): its open lines are inbound supply in ATP."""
-        return await create_purchase_order(db, principal, data)
+        return msgspec.convert(await create_purchase_order(db, principal, data), PurchaseOrderCreated)

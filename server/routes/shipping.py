@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
@@ -13,6 +12,7 @@ from server.deps import Caller, Db
 from server.services.packing import PackOrder, pack_order
 from server.services.packing_views import orders_to_pack
 from server.services.shipping import ConfirmShipment, confirm_shipment
+from server.services.shipping_models import OrderToPack, PackedUnit, ShipmentView, ShippingUnitView
 
 
 class ShippingController(Controller):
@@ -20,23 +20,23 @@ class ShippingController(Controller):
     tags = ["shipping"]
 
     @get("/packing", operation_id="listOrdersToPack", guards=[requires("picker", "supervisor")])
-    async def to_pack(self, warehouse: FromPath[str], db: Db) -> list[dict[str, Any]]:
+    async def to_pack(self, warehouse: FromPath[str], db: Db) -> list[OrderToPack]:
         """Picked orders waiting at the packing bench or the dock: totes to pack, units packed."""
-        return await orders_to_pack(db, warehouse)
+        return msgspec.convert(await orders_to_pack(db, warehouse), list[OrderToPack])
 
     @post("/orders/{number:str}/pack", operation_id="packOrder", guards=[requires("picker", "supervisor")])
     async def pack(
         self, warehouse: FromPath[str], number: FromPath[str], data: JSONBody[PackOrder], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> PackedUnit:
         """Pack a picked order's totes into a shipping unit labelled with a new SSCC."""
-        return await pack_order(db, principal, warehouse, number, data)
+        return msgspec.convert(await pack_order(db, principal, warehouse, number, data), PackedUnit)
 
     @get(
         "/orders/{number:str}/shipping-units",
         operation_id="listShippingUnits",
         guards=[requires("picker", "supervisor")],
     )
-    async def units(self, warehouse: FromPath[str], number: FromPath[str], db: Db) -> list[dict[str, Any]]:
+    async def units(self, warehouse: FromPath[str], number: FromPath[str], db: Db) -> list[ShippingUnitView]:
         """The order's shipping units with their totes and, once shipped, the shipment."""
         rows = await db.execute(
             text(
@@ -46,19 +46,19 @@ class ShippingController(Controller):
             {"wh": warehouse, "n": number},
         )
         return [
-            {
-                "sscc": r.sscc,
-                "totes": list(r.totes),
-                "packed_by": r.packed_by,
-                "packed_at": r.packed_at.isoformat(),
-                "shipment": r.shipment_id,
-            }
+            ShippingUnitView(
+                sscc=r.sscc,
+                totes=list(r.totes),
+                packed_by=r.packed_by,
+                packed_at=r.packed_at.isoformat(),
+                shipment=r.shipment_id,
+            )
             for r in rows
         ]
 
     @post("/shipments", operation_id="confirmShipment", guards=[requires("supervisor")])
     async def ship(
         self, warehouse: FromPath[str], data: JSONBody[ConfirmShipment], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> ShipmentView:
         """Ship-confirm picked, packed orders (or a whole wave): stock out, COGS and invoices posted."""
-        return await confirm_shipment(db, principal, warehouse, data)
+        return msgspec.convert(await confirm_shipment(db, principal, warehouse, data), ShipmentView)

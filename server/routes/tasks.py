@@ -20,6 +20,7 @@ from server.services.picking import TaskScan, pick_prompt, scan_pick
 from server.services.putaway import putaway_prompt, scan_putaway
 from server.services.replenish_scans import replenish_prompt, scan_replenish  # replenishment (issue #4 item 8)
 from server.services.task_manifest import handheld_views
+from server.services.task_models import ScanOutcome, TaskClaim, TaskPrompt, WaveView
 from server.services.tasks import TaskRecord
 from server.services.waves import ReleaseWave, release_wave
 
@@ -54,39 +55,41 @@ class TaskController(Controller):
     @post("/next", operation_id="claimNextTask", status_code=200)
     async def next_task(
         self, warehouse: FromPath[str], data: JSONBody[NextTask], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> TaskClaim:
         """Claim the caller's next task (with its cluster trip); answers the first expected scan."""
         trip = await tasks.claim_next(
             db, principal.username, warehouse, kinds=data.kinds, zones=data.zones, wave=data.wave
         )
         if not trip:
-            return {"task": None, "prompt": None, "trip": []}
+            return TaskClaim(task=None, prompt=None, trip=[])
         views = await handheld_views(db, trip)  # each with the GTINs it accepts, for offline checks
-        return {"task": views[0], "prompt": _prompt(trip[0]), "trip": views}
+        return msgspec.convert({"task": views[0], "prompt": _prompt(trip[0]), "trip": views}, TaskClaim)
 
     @get("/{task_id:int}", operation_id="getTask")
-    async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> dict[str, Any]:
+    async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> TaskPrompt:
         """A task and the scan it waits for."""
         found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
         if not found:
             raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404)
-        return {"task": (await handheld_views(db, found))[0], "prompt": _prompt(found[0])}
+        return msgspec.convert({"task": (await handheld_views(db, found))[0], "prompt": _prompt(found[0])}, TaskPrompt)
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
     async def scan(
         self, warehouse: FromPath[str], task_id: FromPath[int], data: JSONBody[TaskScan], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> ScanOutcome:
         """One guided scan on a task the caller holds; answers the next expected scan (or the outcome)."""
         record = await tasks.load_locked(db, warehouse, task_id)
         if record.task.kind is TaskKind.PICK:
-            return await scan_pick(db, principal, record, data)
-        if record.task.kind is TaskKind.PUTAWAY:
-            return await scan_putaway(db, principal, record, data)
-        if record.task.kind is TaskKind.REPLENISH:
-            return await scan_replenish(db, principal, record, data)
-        if record.task.kind is TaskKind.COUNT:
-            return await scan_count(db, principal, record, data)
-        raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
+            outcome = await scan_pick(db, principal, record, data)
+        elif record.task.kind is TaskKind.PUTAWAY:
+            outcome = await scan_putaway(db, principal, record, data)
+        elif record.task.kind is TaskKind.REPLENISH:
+            outcome = await scan_replenish(db, principal, record, data)
+        elif record.task.kind is TaskKind.COUNT:
+            outcome = await scan_count(db, principal, record, data)
+        else:
+            raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
+        return msgspec.convert(outcome, ScanOutcome)
 
 
 class WaveController(Controller):
@@ -96,9 +99,9 @@ class WaveController(Controller):
     @post("/", operation_id="releaseWave", guards=[requires("supervisor")])
     async def release(
         self, warehouse: FromPath[str], data: JSONBody[ReleaseWave], db: Db, principal: Caller
-    ) -> dict[str, Any]:
+    ) -> WaveView:
         """Release allocated orders (filtered) as a wave of clustered, path-sequenced pick tasks."""
-        return await release_wave(db, principal, warehouse, data)
+        return msgspec.convert(await release_wave(db, principal, warehouse, data), WaveView)
 
 
 register("pick.confirm", ConfirmPick, confirm_pick)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from server.services.ledger_models import ExportedEntry
 
 PAGE = 500  # entries per query
 CSV_COLUMNS = (
@@ -100,7 +101,7 @@ async def as_json(db: AsyncSession, **where: Any) -> AsyncIterator[bytes]:
     first = True
     async for page in _pages(db, **where):
         for entry in page:
-            yield (b"" if first else b",") + msgspec.json.encode(entry)
+            yield (b"" if first else b",") + msgspec.json.encode(msgspec.convert(entry, ExportedEntry))
             first = False
     yield b"]"
 

@@ -103,3 +103,31 @@ def test_the_device_mutation_kinds_are_documented_from_the_registry(document: di
     for kind in registered_kinds():
         assert f"`{kind}`" in push["description"]
         assert f"## `{kind}`" in mutation_docs.DOC.read_text(encoding="utf-8")
+
+
+def _is_model(schema: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        return str(schema["$ref"]).startswith("#/components/schemas/")
+    return schema.get("type") == "array" and _is_model(schema.get("items", {}))
+
+
+# server/imports/ is still being reworked by its owners; its operation answers Response[Any] for now.
+# Listed here so that typing it makes this test fail until the entry is removed.
+UNTYPED_ELSEWHERE = frozenset({"importFile"})
+
+
+def test_every_success_response_is_a_named_model(document: dict[str, Any]) -> None:
+    untyped = []
+    for path, method, op in operations(document):
+        for status, response in op["responses"].items():
+            if not status.startswith("2") or status == "204":
+                continue
+            content = response.get("content", {})
+            if not any(_is_model(body.get("schema", {})) for body in content.values()):
+                untyped.append(f"{op['operationId']} ({method} {path} {status})")
+    untyped_ids = {entry.split(" ", 1)[0] for entry in untyped}
+    assert untyped_ids == UNTYPED_ELSEWHERE, (
+        "operations whose success body is not a component schema: "
+        + ", ".join(sorted(u for u in untyped if u.split(" ", 1)[0] not in UNTYPED_ELSEWHERE))
+        + f"; typed now, drop from UNTYPED_ELSEWHERE: {sorted(UNTYPED_ELSEWHERE - untyped_ids)}"
+    )
