@@ -181,7 +181,8 @@ async def screenshot(page: Page, name: str) -> None:
         await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-_used: set[str] = set()
+# per database: each test module has a database of its own, so only its own tests compete for items
+_used: dict[str, set[str]] = {}
 
 
 async def stocked_items(floor: Floor, count: int, *, warehouse: str = "WH1", min_qty: int = 40) -> list[dict[str, Any]]:
@@ -197,9 +198,10 @@ async def stocked_items(floor: Floor, count: int, *, warehouse: str = "WH1", min
         wh=warehouse,
         q=min_qty,
     )
-    chosen = [r for r in rows if r.sku not in _used][:count]
+    used = _used.setdefault(floor.settings.database_url or "", set())
+    chosen = [r for r in rows if r.sku not in used][:count]
     assert len(chosen) == count, "not enough untouched items in the demo data"
-    _used.update(r.sku for r in chosen)
+    used.update(r.sku for r in chosen)
     return [{"sku": r.sku, "gtin": r.gtin, "location": r.code, "free": int(r.free)} for r in chosen]
 
 
