@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -88,7 +88,7 @@ class ImportController(Controller):
     )
     async def import_file(
         self, request: Request[Any, Any, Any], kind: FromPath[str], principal: Caller, dry_run: FromQuery[bool] = False
-    ) -> Response[Any]:
+    ) -> Response[ImportReport]:
         """Import a file of ``kind`` (warehouses, suppliers, items, locations, customers, prices,
         customer_prices, users, badges, opening_stock) sent as ``text/csv`` (a header row, then one
         row per record) or ``application/json`` (an array of objects); the body is streamed and parsed
@@ -121,7 +121,8 @@ class ImportController(Controller):
             if prior is not None:
                 async for _ in chunks():
                     pass
-                return keys.replay(prior, hasher.hexdigest())
+                # the stored bytes are the encoded report of the first answer
+                return cast(Response[ImportReport], keys.replay(prior, hasher.hexdigest()))
         before_commit = None
         if key is not None and not dry_run:
             before_commit = keys.storer(principal.key, key, path=request.url.path, hasher=hasher, encode=_encoded)
