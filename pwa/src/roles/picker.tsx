@@ -365,7 +365,7 @@ function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: 
       </button>
       {confirmShort && (
         <p class="note note-error" role="alert">
-          Fewer than asked: confirming reports a short pick to the supervisor and orders a count of the bin.
+          Fewer than asked: the supervisor is told.
         </p>
       )}
     </form>
