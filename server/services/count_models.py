@@ -30,6 +30,8 @@ class CountPrompt(Model):
     scanned_lot: str | None
     uom_factor: int | None
     can_finish: bool
+    lot_tracked: bool | None
+    """For a one-item count, whether the item needs its lot (a device counting offline asks for it)."""
     counted: list[CountedEntry]
 
 
