@@ -84,7 +84,7 @@ class Prompt(Model):
     scanned_lot: _Str = msgspec.UNSET
     uom_factor: _Int = msgspec.UNSET
     can_finish: bool | msgspec.UnsetType = msgspec.UNSET
-    lot_tracked: bool | None | msgspec.UnsetType = msgspec.UNSET  # a one-item count: whether it needs its lot
+    lot_tracked: bool | msgspec.UnsetType | None = msgspec.UNSET  # a one-item count: whether it needs its lot
     counted: list[CountedLine] | msgspec.UnsetType = msgspec.UNSET
 
 
