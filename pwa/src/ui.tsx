@@ -234,7 +234,9 @@ export function Field({ label, children }: { label: string; children: ComponentC
 
 export function money(amount: { amount: number; currency: string } | null | undefined): string {
   if (!amount) return '–'
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency: amount.currency }).format(amount.amount / 100)
+  // minor units per the currency's own decimals (2 for EUR, 0 for JPY, 3 for KWD)
+  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency: amount.currency })
+  return format.format(amount.amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
 }
 
 /** Small bar chart (SVG) for KPI tiles. */
