@@ -100,8 +100,10 @@ async def check_items(conn: asyncpg.Connection, ctx: Context) -> list[RowError]:
 
 
 _UNITS_NOW = (
-    "SELECT item_id, array_agg(uom || ':' || factor || ':' || coalesce(gtin, '') ORDER BY 1) AS units"
-    " FROM item_uoms GROUP BY item_id"
+    # sorted by the unit text, as the staged side is (``ORDER BY 1`` in an aggregate sorts by a constant)
+    "SELECT item_id, array_agg(u ORDER BY u) AS units FROM"
+    " (SELECT item_id, uom || ':' || factor || ':' || coalesce(gtin, '') AS u FROM item_uoms) units"
+    " GROUP BY item_id"
 )
 
 
@@ -130,7 +132,8 @@ async def apply_items(conn: asyncpg.Connection, ctx: Context) -> None:
     )
     changed = (
         f"SELECT i.id, i.sku, now.units AS before, s.units AS after FROM {STAGE} s JOIN items i ON i.sku = s.sku"
-        f" LEFT JOIN ({_UNITS_NOW}) now ON now.item_id = i.id WHERE now.units IS DISTINCT FROM s.units"
+        f" LEFT JOIN ({_UNITS_NOW}) now ON now.item_id = i.id"
+        " WHERE now.units IS DISTINCT FROM (SELECT array_agg(u ORDER BY u) FROM unnest(s.units) u)"
     )
     await conn.execute(f"CREATE TEMP TABLE import_units ON COMMIT DROP AS {changed}")
     await conn.execute("DELETE FROM item_uoms WHERE item_id IN (SELECT id FROM import_units)")
