@@ -83,9 +83,11 @@ class Gateway:
         ]
 
     async def stop(self) -> None:
-        for _, task in list(self._connections.values()):
-            task.cancel()
+        """End every socket (each leaves presence as it goes), then the listeners, then presence's
+        last report: after this, nothing of the gateway uses its Redis client."""
+        await cancel_and_wait([task for _, task in self._connections.values()])
         await cancel_and_wait(self._tasks)
+        await self.presence.close()
         await self.hub.close()
 
     async def serve(self, socket: Socket, viewer: Viewer) -> None:

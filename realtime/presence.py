@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from realtime.keys import Keys
-from realtime.tasks import raise_if_cancelled
+from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from realtime.topics import Viewer
 
 log = logging.getLogger("floorsync.presence")
@@ -40,6 +40,19 @@ class Presence:
         self.debounce_s = debounce_s
         self._dirty: set[str] = set()
         self._flush_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def updating(self) -> bool:
+        """Whether a change is waiting to be reported (see ``_flush``)."""
+        return self._flush_task is not None and not self._flush_task.done()
+
+    async def close(self) -> None:
+        """Report nothing more, and end a report under way: it would otherwise open a connection on a
+        Redis client its owner is about to close, and leave that socket open."""
+        self._closed = True
+        if self._flush_task is not None:
+            await cancel_and_wait([self._flush_task])
 
     async def join(self, connection_id: int, viewer: Viewer, warehouse: str) -> None:
         """Mark a connection online in a warehouse."""
@@ -99,8 +112,8 @@ class Presence:
 
     def _mark(self, warehouse: str) -> None:
         self._dirty.add(warehouse)
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.create_task(self._flush())
+        if not self._closed and not self.updating:
+            self._flush_task = asyncio.create_task(self._flush(), name="presence-report")
 
     async def _flush(self) -> None:
         await asyncio.sleep(self.debounce_s)  # coalesce a burst of joins into one update per warehouse

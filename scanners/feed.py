@@ -58,7 +58,7 @@ class LiveFeed:
     async def unsubscribe(self, topic: str) -> None:
         await self.ws.send(json.dumps({"op": "unsubscribe", "topic": topic}))
 
-    async def wait_for(self, predicate: Callable[[LiveFeed], Any], *, timeout_s: float = 60.0) -> Any:
+    async def wait_for(self, predicate: Callable[[LiveFeed], Any], *, timeout_s: float = 120.0) -> Any:
         """Wait (without polling) until ``predicate(self)`` is truthy; returns its value."""
         async with asyncio.timeout(timeout_s), self._changed:
             while not (value := predicate(self)):

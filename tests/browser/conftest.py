@@ -168,6 +168,16 @@ async def badge_log_in(page: Page, floor: Floor, badge: str, pin: str) -> None:
     await expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
+async def controlled(page: Page) -> None:
+    """Wait until the service worker controls the page (the shell is then cached for offline). Polled
+    with ``evaluate``: ``wait_for_function`` evaluates its string with eval, which the app's CSP forbids."""
+
+    async def control() -> bool:
+        return bool(await page.evaluate("navigator.serviceWorker.controller !== null"))
+
+    await wait_until(control, timeout_s=60, what="the service worker to control the page")
+
+
 async def wedge(page: Page, code: str) -> None:
     """What a keyboard-wedge scanner does: fast keystrokes into the focused field, then Enter."""
     await page.keyboard.type(code, delay=5)

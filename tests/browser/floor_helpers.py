@@ -39,11 +39,6 @@ async def worker_log_in(page: Page, floor: Floor, username: str, *, tab: str | N
         await page.get_by_role("navigation", name="Sections").get_by_role("button", name=tab, exact=True).click()
 
 
-async def controlled(page: Page) -> None:
-    """Wait until the service worker controls the page (the shell is then cached for offline)."""
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
-
-
 async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
     """The control is inside the viewport without scrolling and at least 48 px tall."""
     box = await locator.bounding_box()

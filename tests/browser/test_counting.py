@@ -9,8 +9,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.backends import wait_until
-from tests.browser.conftest import Floor, device, log_in, screenshot, stocked_items, wedge
-from tests.browser.floor_helpers import assert_on_screen, controlled, new_worker, worker_log_in
+from tests.browser.conftest import Floor, controlled, device, log_in, screenshot, stocked_items, wedge
+from tests.browser.floor_helpers import assert_on_screen, new_worker, worker_log_in
 
 pytestmark = pytest.mark.e2e
 

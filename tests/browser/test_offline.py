@@ -10,20 +10,18 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.backends import wait_until
-from tests.browser.conftest import Floor, allocated_order, badge_log_in, device, screenshot, stocked_items, wedge
+from tests.browser.conftest import (
+    Floor,
+    allocated_order,
+    badge_log_in,
+    controlled,
+    device,
+    screenshot,
+    stocked_items,
+    wedge,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-async def _controlled(page: Page) -> None:
-    """Wait until the service worker controls the page (the shell is then cached)."""
-
-    async def controlled() -> bool:
-        # polled with evaluate: wait_for_function evaluates its string with eval, which the CSP forbids
-        return bool(await page.evaluate("navigator.serviceWorker.controller !== null"))
-
-    await wait_until(controlled, timeout_s=30, what="the service worker to control the page")
 
 
 async def _pick(
@@ -57,7 +55,7 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
 
     context, page = await device(browser, contexts)
     await badge_log_in(page, floor, "1001", "1234")
-    await _controlled(page)
+    await controlled(page)
     await page.get_by_test_id("claim").click()
     trip = page.get_by_test_id("trip")
     await expect(trip.get_by_role("listitem")).to_have_count(3)
@@ -151,7 +149,7 @@ async def test_after_the_first_load_the_app_shell_opens_offline(
     context, page = await device(browser, contexts)
     await page.goto(floor.url + "/")
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()
-    await _controlled(page)
+    await controlled(page)
     await context.set_offline(True)
     for path in ("/", "/picker", "/supervisor"):
         await page.goto(floor.url + path)

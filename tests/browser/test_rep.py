@@ -8,7 +8,16 @@ import re
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import TABLET, Floor, allocated_order, device, log_in, screenshot, stocked_items
+from tests.browser.conftest import (
+    TABLET,
+    Floor,
+    allocated_order,
+    controlled,
+    device,
+    log_in,
+    screenshot,
+    stocked_items,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -94,7 +103,7 @@ async def test_offline_the_rep_browses_the_kept_catalog_customers_and_prices_wit
     [item] = await stocked_items(floor, 1)
     context, page = await device(browser, contexts, TABLET)
     await log_in(page, floor, "rep1")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await controlled(page)
     await page.get_by_role("button", name="Customer", exact=True).click()
     await page.get_by_label("Search customers").fill("CUST-020")
     row = page.get_by_role("listitem").filter(has_text="CUST-020")

@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import TABLET, Floor, allocated_order, device, log_in, screenshot, stocked_items
+from tests.browser.conftest import (
+    TABLET,
+    Floor,
+    allocated_order,
+    controlled,
+    device,
+    log_in,
+    screenshot,
+    stocked_items,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +99,7 @@ async def test_a_change_made_offline_that_the_warehouse_overtook_is_refused_in_p
     number = await allocated_order(floor, item["sku"], 4)
     context, page = await device(browser, contexts, TABLET)
     await log_in(page, floor, "rep1")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await controlled(page)
     panel = await _open(page, number)
 
     await context.set_offline(True)

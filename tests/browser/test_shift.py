@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     Floor,
     allocated_order,
     badge_log_in,
+    controlled,
     device,
     log_in,
     screenshot,
@@ -76,7 +77,7 @@ async def test_a_failed_device_registration_is_retried_and_offline_picks_apply_e
     sync = page.get_by_test_id("sync")
     # the server cannot be reached for the registration: the banner names that wait (offline or registering)
     await expect(sync).to_contain_text(re.compile(r"registered with the server|Registering this device"))
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await controlled(page)
 
     await page.get_by_test_id("claim").click()
     step = page.get_by_test_id("pick-step")

@@ -18,7 +18,9 @@ from realtime.keys import Keys
 from realtime.presence import Presence
 from realtime.reader import StreamReader
 from realtime.tasks import cancel_and_wait
+from realtime.topics import Viewer
 from server.settings import Settings
+from tests.backends import wait_until
 
 
 class Nobody:
@@ -57,3 +59,27 @@ async def test_a_cancelled_background_loop_ends_wherever_the_cancellation_lands(
     finally:
         await redis.aclose()
     assert not stuck, f"{len(stuck)} of 120 cancelled {loop}s still running 10 s later"
+
+
+async def test_closing_presence_ends_its_pending_report(settings: Settings) -> None:
+    """A report still waiting out its debounce when the gateway stops would later open a connection on
+    the closed Redis client and leave its socket open."""
+    redis = redis_client(settings.redis_url or "", socket_timeout=10)
+    keys = Keys(f"fs-test-presence-{secrets.token_hex(4)}")
+    reported: list[str] = []
+    presence = Presence(redis, keys, "me", lambda warehouse, _: reported.append(warehouse), debounce_s=600)
+    listener = asyncio.create_task(presence.listen())
+    viewer = Viewer(user_id=1, username="picker1", roles=frozenset({"picker"}), warehouses=frozenset({"WH1"}))
+
+    async def joined_and_waiting_to_report() -> bool:
+        await presence.join(1, viewer, "WH1")  # heard once the listener has subscribed
+        return presence.updating
+
+    try:
+        await wait_until(joined_and_waiting_to_report, what="a presence report waiting out its debounce")
+        await cancel_and_wait([listener])
+        await presence.close()
+        assert not presence.updating and not reported
+    finally:
+        await cancel_and_wait([listener])
+        await redis.aclose()
