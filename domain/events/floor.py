@@ -55,6 +55,8 @@ class ExceptionResolved(ExceptionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ApprovalEvent(Event):
+    """An approval changed: supervisors see it on the board."""
+
     entity: ClassVar[str] = "approval"
     topics: ClassVar[frozenset[str]] = frozenset({BOARD})
 
