@@ -75,7 +75,8 @@ def _event(cls: type[Event]) -> str:
 def render() -> str:
     """The document's text for the catalogue as it stands."""
     parts = [INTRO, _topics_table()]
-    module, family = "", object
+    module = ""
+    family: type = Event
     for cls in EVENT_TYPES:
         if cls.__module__ != module:
             module = cls.__module__
