@@ -21,19 +21,20 @@ import msgspec
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from realtime import metrics
-from realtime.envelope import OutgoingEnvelope, decode_event, encode_event
+from realtime import metrics, outbox_rows
+from realtime.envelope import decode_event, encode_event
 from realtime.keys import Keys, entry_id, entry_seq
+from realtime.outbox_rows import TABLE, select_list
 from realtime.positions import ensure_stream_row, new_epoch
 
 log = logging.getLogger("floorsync.relay")
 
-_RETURNED = "o.event_id, o.type, o.entity, o.entity_id, o.entity_version, o.occurred_at, o.data::text AS data, o.seq"
+_RETURNED = select_list("o")
 # One statement, committed on its own: claim rows in id order (skipping rows another relay holds),
 # bump stream_state.last_seq under its row lock, and number the rows after the old value.
 _CLAIM = f"""
 WITH claimed AS (
-    SELECT id FROM outbox_events WHERE warehouse = $1 AND seq IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+    SELECT id FROM {TABLE} WHERE warehouse = $1 AND seq IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
 ), bump AS (
     UPDATE stream_state SET last_seq = last_seq + (SELECT count(*) FROM claimed), updated_at = now()
     WHERE warehouse = $1 AND EXISTS (SELECT 1 FROM claimed)
@@ -41,15 +42,15 @@ WITH claimed AS (
 ), numbered AS (
     SELECT c.id, b.base + row_number() OVER (ORDER BY c.id) AS seq, b.epoch FROM claimed c CROSS JOIN bump b
 )
-UPDATE outbox_events o SET seq = numbered.seq FROM numbered WHERE o.id = numbered.id
+UPDATE {TABLE} o SET seq = numbered.seq FROM numbered WHERE o.id = numbered.id
 RETURNING {_RETURNED}, numbered.epoch
 """
 _UNPUBLISHED = (
-    f"SELECT {_RETURNED} FROM outbox_events o WHERE o.warehouse = $1 AND o.seq > $2 ORDER BY o.seq LIMIT $3"
+    f"SELECT {_RETURNED} FROM {TABLE} o WHERE o.warehouse = $1 AND o.seq > $2 ORDER BY o.seq LIMIT $3"
 )
 # published rows are a prefix of the seq order, so this walks back from the end only a little
 _PUBLISHED_THROUGH = (
-    "SELECT seq FROM outbox_events WHERE warehouse = $1 AND seq IS NOT NULL AND published_at IS NOT NULL "
+    f"SELECT seq FROM {TABLE} WHERE warehouse = $1 AND seq IS NOT NULL AND published_at IS NOT NULL "
     "ORDER BY seq DESC LIMIT 1"
 )
 # Append only if the stream is this epoch's and holds everything before the batch; rejected ids
@@ -73,7 +74,7 @@ return out
 """
 _LAST_SEQ = "SELECT last_seq FROM stream_state WHERE warehouse = $1"
 _MARK = (
-    "UPDATE outbox_events SET published_at = now() "
+    f"UPDATE {TABLE} SET published_at = now() "
     "WHERE warehouse = $1 AND seq BETWEEN $2 AND $3 AND published_at IS NULL"
 )
 
@@ -89,17 +90,7 @@ class Pending:
 
 
 def _pending(row: Any, warehouse: str) -> Pending:
-    envelope = OutgoingEnvelope(
-        id=str(row["event_id"]),
-        seq=int(row["seq"]),
-        type=row["type"],
-        warehouse=warehouse,
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        entity_version=int(row["entity_version"]),
-        occurred_at=row["occurred_at"],
-        data=msgspec.Raw(row["data"].encode()),
-    )
+    envelope = outbox_rows.envelope(row, warehouse)
     return Pending(envelope.seq, row["occurred_at"], envelope.id, encode_event(envelope))
 
 

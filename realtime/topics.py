@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from domain.events import CATALOGUE, Audience
+from domain.events.topics import ATP, BOARD, EXCEPTIONS, MY_TASKS, ORDERS, TOPIC_KINDS
 from realtime.envelope import Envelope
 
 SUPERVISORS = frozenset({"supervisor", "admin"})
 ORDER_WATCHERS = frozenset({"sales_rep", "supervisor", "admin"})
-BOARD_PREFIXES = ("task.", "wave.", "exception.", "approval.", "location.")
 MAX_SKUS = 500
 
 
@@ -55,43 +56,54 @@ class Topic:
         return (self.name, self.user_id, self.username, self.skus)
 
     def matches(self, event: Envelope) -> bool:
-        """Does this topic carry the event?"""
-        kind, etype, data = self.kind, event.type, event.data
-        if kind == "board":
-            return etype.startswith(BOARD_PREFIXES)
-        if kind == "exceptions":
-            return etype.startswith("exception.")
-        if kind == "my-tasks":
-            workers = {data.get("assigned_to"), data.get("previous_assigned_to")} - {None}
-            return etype.startswith("task.") and bool(workers & {self.user_id, self.username})
-        if kind == "atp":
-            return etype == "stock.changed" and data.get("sku") in self.skus
-        if kind == "orders":
-            return etype == "order.status_changed" and (
-                self.user_id is None or data.get("sales_rep_id") == self.user_id
-            )
-        return False
+        """Does this topic carry the event? The catalogue says which event types it carries and who
+        each event is for; an event type outside the catalogue goes nowhere."""
+        cls = CATALOGUE.get(event.type)
+        if cls is None or self.kind not in cls.topics:
+            return False
+        check = _AUDIENCE_CHECKS.get(self.kind)
+        return check is None or check(self, cls.audience(event.data))
+
+
+def _is_worker(topic: Topic, audience: Audience) -> bool:
+    return bool(audience.workers & {topic.user_id, topic.username})
+
+
+def _wants_sku(topic: Topic, audience: Audience) -> bool:
+    return audience.sku in topic.skus
+
+
+def _is_their_order(topic: Topic, audience: Audience) -> bool:
+    return topic.user_id is None or audience.sales_rep_id == topic.user_id
+
+
+# topics that narrow what they carry to the events meant for their subscriber
+_AUDIENCE_CHECKS: dict[str, Callable[[Topic, Audience], bool]] = {
+    MY_TASKS: _is_worker,
+    ATP: _wants_sku,
+    ORDERS: _is_their_order,
+}
 
 
 def parse_topic(name: str, viewer: Viewer, *, skus: list[str] | None = None) -> Topic:
     """The topic ``name`` (``kind:warehouse``) if ``viewer`` may subscribe to it; else TopicError."""
     kind, _, warehouse = name.partition(":")
-    if not warehouse or kind not in ("board", "my-tasks", "atp", "orders", "exceptions"):
+    if not warehouse or kind not in TOPIC_KINDS:
         raise TopicError(
             "topic.unknown", f"No topic {name!r}; use board, my-tasks, atp, orders or exceptions, then :WAREHOUSE."
         )
     if not viewer.may_access(warehouse):
         raise TopicError("auth.wrong_warehouse", f"You are not assigned to warehouse {warehouse}.")
-    if kind in ("board", "exceptions") and not viewer.roles & SUPERVISORS:
+    if kind in (BOARD, EXCEPTIONS) and not viewer.roles & SUPERVISORS:
         raise TopicError("auth.forbidden", f"The {kind} topic is for supervisors.")
-    if kind == "my-tasks":
+    if kind == MY_TASKS:
         return Topic(name, kind, warehouse, user_id=viewer.user_id, username=viewer.username)
-    if kind == "atp":
+    if kind == ATP:
         wanted = frozenset(skus or ())
         if not wanted or len(wanted) > MAX_SKUS or not all(isinstance(s, str) for s in wanted):
             raise TopicError("topic.invalid_skus", f"An atp subscription names 1 to {MAX_SKUS} SKUs in 'skus'.")
         return Topic(name, kind, warehouse, skus=wanted)
-    if kind == "orders":
+    if kind == ORDERS:
         if not viewer.roles & ORDER_WATCHERS:
             raise TopicError("auth.forbidden", "Order status is for sales reps and supervisors.")
         sees_all = bool(viewer.roles & SUPERVISORS)

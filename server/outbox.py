@@ -1,68 +1,34 @@
-"""Write events to the outbox inside the command's transaction; the relay publishes them after commit."""
+"""Write catalogue events to the outbox inside the command's transaction; the relay publishes them after
+commit. The outbox takes nothing but events of ``domain.events``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import Event
+from realtime import outbox_rows
 from server.db import pg
 
 # session.info key listing the warehouses whose streams this transaction fed, to wake their relays
 WAREHOUSES_TOUCHED = "outbox_warehouses"
 
-_INSERT = (
-    "INSERT INTO outbox_events (event_id, warehouse, type, entity, entity_id, entity_version, data, occurred_at)"
-    " SELECT gen_random_uuid(), w, t, e, i, v, d, clock_timestamp() FROM unnest($1::text[], $2::text[],"
-    " $3::text[], $4::text[], $5::bigint[], $6::jsonb[]) AS x(w, t, e, i, v, d)"
-)
 
-
-_encode = msgspec.json.Encoder().encode
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One event: past-tense type, the entity it is about, its new version and state."""
-
-    type: str
-    warehouse: str
-    entity: str
-    entity_id: str
-    version: int
-    data: dict[str, Any]
-
-
-async def emit_many(db: AsyncSession, events: list[Event]) -> None:
-    """Record events in the current transaction, in one statement."""
+async def emit_many(db: AsyncSession, events: Sequence[Event]) -> None:
+    """Record catalogue events in the current transaction, in one statement."""
     if not events:
         return
-    await (await pg(db)).execute(
-        _INSERT,
-        [e.warehouse for e in events],
-        [e.type for e in events],
-        [e.entity for e in events],
-        [e.entity_id for e in events],
-        [e.version for e in events],
-        [_encode(e.data).decode() for e in events],
-    )
+    strays = [e for e in events if not isinstance(e, Event)]
+    if strays:
+        raise TypeError(f"the outbox takes catalogue events (domain.events), not {strays[0]!r}")
+    await (await pg(db)).execute(outbox_rows.INSERT, *outbox_rows.insert_arguments(events))
     db.info.setdefault(WAREHOUSES_TOUCHED, set()).update(e.warehouse for e in events)
 
 
-async def emit(
-    db: AsyncSession,
-    event_type: str,
-    *,
-    warehouse: str,
-    entity: str,
-    entity_id: str,
-    version: int,
-    data: dict[str, Any],
-) -> None:
-    """Record one event (past tense type, the entity's new state) in the current transaction."""
-    await emit_many(db, [Event(event_type, warehouse, entity, entity_id, version, data)])
+async def emit(db: AsyncSession, event: Event) -> None:
+    """Record one catalogue event (the entity's new state) in the current transaction."""
+    await emit_many(db, [event])
 
 
 def touched_warehouses(db: AsyncSession) -> set[str]:

@@ -19,6 +19,8 @@ from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from domain.events import CATALOGUE, TaskEvent
+from domain.events.tasks import PREVIOUS_KEY
 from realtime.relay import CHANNEL, LOCK_CLASS
 from scanners.client import Handheld
 from server.outbox import emit
@@ -74,19 +76,22 @@ async def handheld(url: str, username: str, *, device: str | None = None) -> Asy
 
 
 async def produce(
-    db: async_sessionmaker[AsyncSession], warehouse: str, count: int, *, event_type: str = "task.updated", **data: Any
+    db: async_sessionmaker[AsyncSession], warehouse: str, count: int, *, event_type: str = "task.created", **data: Any
 ) -> list[str]:
-    """Commit ``count`` events the way commands do (outbox rows in one transaction); returns entity ids."""
+    """Commit ``count`` catalogue events of ``event_type`` the way commands do (outbox rows in one
+    transaction); ``data`` also gives their routing fields by their keys in ``data``. Returns entity ids."""
+    kind = CATALOGUE[event_type]
+    routing: dict[str, Any] = {name: data.get(key) for name, key in kind.ROUTES}
+    if issubclass(kind, TaskEvent):
+        routing["handed_over"] = PREVIOUS_KEY in data
     async with db() as session, session.begin():
         ids = []
         for _ in range(count):
             number = await session.scalar(text("SELECT nextval('outbox_events_id_seq')"))
             entity_id = f"{event_type}-{number}"
             ids.append(entity_id)
-            await emit(
-                session, event_type, warehouse=warehouse, entity="task", entity_id=entity_id, version=1,
-                data={"id": entity_id, **data},
-            )
+            event = kind(warehouse=warehouse, entity_id=entity_id, version=1, data={"id": entity_id, **data}, **routing)
+            await emit(session, event)
         # what another instance's after-commit does: wake the warehouse's relay wherever it runs
         await session.execute(text("SELECT pg_notify(:c, :w)"), {"c": CHANNEL, "w": warehouse})
     return ids

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from realtime import outbox_rows
 from server.models.base import Base, created_at
 
 
@@ -29,9 +30,10 @@ class IdempotencyKey(Base):
 
 
 class OutboxEvent(Base):
-    """An event committed with its change; the relay stamps ``seq`` when it publishes it."""
+    """An event committed with its change; the relay stamps ``seq`` when it publishes it. Writer and
+    readers spell its columns through ``realtime.outbox_rows``, which a test holds to this schema."""
 
-    __tablename__ = "outbox_events"
+    __tablename__ = outbox_rows.TABLE
     __table_args__ = (
         Index("ix_outbox_unpublished", "warehouse", "id", postgresql_where=text("seq IS NULL")),
         Index("ix_outbox_warehouse_seq", "warehouse", "seq", unique=True),

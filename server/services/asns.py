@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from domain.events import ReceiptExpected
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.outbox import emit
@@ -117,5 +118,5 @@ async def create_asn(db: AsyncSession, principal: Principal, cmd: NewAsn) -> dic
         "pallets": sorted(set(ssccs)),
         "lines": len(rows),
     }
-    await emit(db, "receipt.expected", warehouse=po.warehouse, entity="asn", entity_id=cmd.number, version=1, data=view)
+    await emit(db, ReceiptExpected(warehouse=po.warehouse, entity_id=cmd.number, version=1, data=view))
     return view

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
 from domain.errors import DomainError
+from domain.events import TaskEvent, TaskLeaseExpired, TaskReassigned
 from realtime.positions import stream_position
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import tasks
 
 ACTIVE = ("open", "assigned", "in_progress", "exception")
@@ -120,13 +121,13 @@ async def reassign_task(
         await _worker_exists(db, worker, warehouse)
         record.task = rules.reassign(record.task, worker, supervisor=principal.username, now=now)
     await tasks.save(db, record)
-    await emit_many(db, [_handed_over(tasks.task_event(record, "task.reassigned" if worker else None), previous)])
+    await emit_many(db, [_handed_over(tasks.task_event(record, TaskReassigned if worker else None), previous)])
     return tasks.task_view(record)
 
 
-def _handed_over(event: Event, previous: str | None) -> Event:
+def _handed_over(event: TaskEvent, previous: str | None) -> TaskEvent:
     """The event also names who held the task before, so that worker's handheld drops it live."""
-    return replace(event, data={**event.data, "previous_assigned_to": previous})
+    return replace(event, previous_assignee=previous, handed_over=True)
 
 
 async def release_lapsed_leases(db: AsyncSession, *, now: datetime, limit: int = 200) -> int:
@@ -152,6 +153,6 @@ async def release_lapsed_leases(db: AsyncSession, *, now: datetime, limit: int =
         previous = record.task.claimed_by
         record.task = rules.release_if_expired(record.task, now=now)
         await tasks.save(db, record)
-        events.append(_handed_over(tasks.task_event(record, "task.lease_expired"), previous))
+        events.append(_handed_over(tasks.task_event(record, TaskLeaseExpired), previous))
     await emit_many(db, events)
     return len(records)

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import ledger
 from domain.errors import DomainError
+from domain.events import JournalReversed
 from domain.ledger import EntryHeader, JournalEntry, JournalLine, SourceDocument
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services.postings import write_entry
 
 
@@ -169,5 +170,5 @@ async def reverse_entry(db: AsyncSession, principal: Principal, entry_id: str) -
     await write_entry(db, reversal, warehouse=warehouse, item_ids=item_ids)
     view = {**entry_view(reversal), "warehouse": warehouse}
     if warehouse:
-        await emit_many(db, [Event("journal.reversed", warehouse, "journal_entry", entry_id, 1, view)])
+        await emit_many(db, [JournalReversed(warehouse=warehouse, entity_id=entry_id, version=1, data=view)])
     return view

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.counting import CountAction, CountDecision, CountLine, adjustment_for
 from domain.errors import DomainError
+from domain.events import ApprovalDecided
 from domain.exception_queue import ExceptionState
 from domain.stock import StockKey
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog
 from server.services.count_stock import apply_variance, balances_at, origin_of, post_variance
 from server.services.count_tasks import ensure_count
@@ -167,5 +168,5 @@ async def decide(
     if cmd.recount:
         answer["recount_task"] = await _recount(db, row)
     view = await load_approval(db, approval_id)
-    await emit_many(db, [Event("approval.decided", row.warehouse, "approval", str(approval_id), 2, view)])
+    await emit_many(db, [ApprovalDecided(warehouse=row.warehouse, entity_id=str(approval_id), version=2, data=view)])
     return {"approval": view, **answer}

@@ -16,10 +16,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.counting import CountAction, CountDecision, CountLine, adjustment_for, evaluate_count
+from domain.events import ApprovalRequested, Event
 from domain.ledger import ItemValuation
 from domain.stock import StockKey
 from server.auth.tokens import Principal
-from server.outbox import Event
 from server.services import catalog
 from server.services.count_stock import apply_variance, balances_at, origin_of, post_variance
 from server.services.count_views import load_approval
@@ -132,7 +132,7 @@ async def _request_approval(
         {"a": approval_id, "e": exception.id, "id": result_id},
     )
     view = await load_approval(db, int(approval_id or 0))
-    return Event("approval.requested", line.warehouse, "approval", str(approval_id), 1, view)
+    return ApprovalRequested(warehouse=line.warehouse, entity_id=str(approval_id), version=1, data=view)
 
 
 def _json(value: Any) -> str:

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import tasks as rules
 from domain.counting import CountCandidate, due_counts
 from domain.errors import DomainError
+from domain.events import Event
 from domain.tasks import Priority, Spot, TaskKind
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog, tasks
 from server.services.count_booking import book_count
 from server.services.count_scans import accept_scan, count_prompt, counted_lines, next_step, refuse

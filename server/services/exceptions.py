@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import exception_queue as queue
 from domain import tasks as task_rules
 from domain.errors import DomainError
+from domain.events import ExceptionAcknowledged, ExceptionEvent, ExceptionRaised, ExceptionResolved
 from domain.exception_queue import ExceptionKind, ExceptionRecord, ExceptionState
 from domain.tasks import TaskState
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import tasks
-
-EXCEPTION_RAISED = "exception.raised"
 
 
 def exception_view(record: ExceptionRecord) -> dict[str, Any]:
@@ -64,7 +63,8 @@ async def raise_exceptions(db: AsyncSession, records: Sequence[ExceptionRecord])
     )
     new = {row[0] for row in inserted}
     views = [exception_view(r) for r in records if r.id in new]
-    await emit_many(db, [Event(EXCEPTION_RAISED, v["warehouse"], "exception", v["id"], v["version"], v) for v in views])
+    raised = [ExceptionRaised(warehouse=v["warehouse"], entity_id=v["id"], version=v["version"], data=v) for v in views]
+    await emit_many(db, raised)
     return views
 
 
@@ -132,7 +132,7 @@ async def _locked(db: AsyncSession, warehouse: str, exception_id: str) -> Except
     return _record(row)
 
 
-async def _save(db: AsyncSession, record: ExceptionRecord, event_type: str) -> dict[str, Any]:
+async def _save(db: AsyncSession, record: ExceptionRecord, event_type: type[ExceptionEvent]) -> dict[str, Any]:
     await db.execute(
         text(
             "UPDATE exceptions SET state = :st, acknowledged_by = :ab, acknowledged_at = :aat, resolved_by = :rb,"
@@ -150,14 +150,15 @@ async def _save(db: AsyncSession, record: ExceptionRecord, event_type: str) -> d
         },
     )
     view = full_view(record)
-    await emit_many(db, [Event(event_type, record.warehouse, "exception", record.id, record.version, view)])
+    event = event_type(warehouse=record.warehouse, entity_id=record.id, version=record.version, data=view)
+    await emit_many(db, [event])
     return view
 
 
 async def acknowledge_exception(db: AsyncSession, warehouse: str, exception_id: str, *, by: str) -> dict[str, Any]:
     """Someone is on it: the board shows who."""
     record = await _locked(db, warehouse, exception_id)
-    return await _save(db, queue.acknowledge(record, by=by, now=datetime.now(UTC)), "exception.acknowledged")
+    return await _save(db, queue.acknowledge(record, by=by, now=datetime.now(UTC)), ExceptionAcknowledged)
 
 
 async def resolve_exception(
@@ -177,7 +178,7 @@ async def resolve_exception(
         )
     now = datetime.now(UTC)
     resolved = queue.resolve(record, by=by, now=now, resolution=resolution)
-    view = await _save(db, resolved, "exception.resolved")
+    view = await _save(db, resolved, ExceptionResolved)
     await _settle_task(db, resolved, now=now)
     return view
 

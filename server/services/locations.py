@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import LocationCreated
 from server.models import Location, Warehouse
 from server.outbox import emit
 from server.problems import Problem
 
 LOCATION_KINDS = ("dock", "storage", "pick_face", "quarantine", "staging", "shipping")
-LOCATION_CREATED = "location.created"
 
 
 class LocationView(msgspec.Struct):
@@ -72,13 +72,6 @@ async def create_location(db: AsyncSession, warehouse: str, data: NewLocation) -
     except IntegrityError:
         raise Problem(409, "location.exists", f"Location {code} already exists.") from None
     view = location_view(loc)
-    await emit(
-        db,
-        LOCATION_CREATED,
-        warehouse=warehouse,
-        entity="location",
-        entity_id=code,
-        version=1,
-        data={"warehouse": warehouse, **msgspec.to_builtins(view)},
-    )
+    state = {"warehouse": warehouse, **msgspec.to_builtins(view)}
+    await emit(db, LocationCreated(warehouse=warehouse, entity_id=code, version=1, data=state))
     return view

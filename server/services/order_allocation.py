@@ -10,13 +10,14 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events, orders
+from domain import orders
 from domain.allocation import OrderAllocation
 from domain.customers import Customer, Money
+from domain.events import Event
 from domain.orders import Allocation, OrderStatus, SalesOrder
 from server.auth.tokens import Principal
 from server.db import pg
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog
 from server.services.allocation import (
     OrderRecord,
@@ -28,7 +29,7 @@ from server.services.allocation import (
 )
 from server.services.ledger import StockLedger
 from server.services.locking import lock_item_balances, lock_items, lock_orders
-from server.services.order_views import load_view
+from server.services.order_views import load_view, status_event
 from server.services.stock_events import atp_events
 
 
@@ -145,10 +146,6 @@ async def order_events(
     """Emit each order's new state (after ``also``, in one statement); returns the views, which
     callers answer with."""
     views = {order_id: await load_view(db, order_id) for order_id in order_ids}
-    await emit_many(db, [*(also or ()), *(status_changed(v) for v in views.values())])
+    await emit_many(db, [*(also or ()), *(status_event(v) for v in views.values())])
     return views
 
-
-def status_changed(view: dict[str, Any]) -> Event:
-    """The ``order.status_changed`` event carrying the order's view."""
-    return Event(events.ORDER_STATUS_CHANGED, view["warehouse"], "order", view["number"], view["version"], view)

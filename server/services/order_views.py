@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.allocation import OrderAllocation
 from domain.customers import Customer
 from domain.errors import DomainError
+from domain.events import OrderStatusChanged
 from domain.orders import OrderStatus, SalesOrder, allowed_changes
 from server.db import pg
 from server.services.allocation import backordered
@@ -28,6 +29,17 @@ _ORDER = (
     " AS allocations"
     " FROM sales_orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1"
 )
+
+
+def status_event(view: Mapping[str, Any]) -> OrderStatusChanged:
+    """The ``order.status_changed`` event carrying the order's view."""
+    return OrderStatusChanged(
+        warehouse=view["warehouse"],
+        entity_id=view["number"],
+        version=view["version"],
+        data=view,
+        sales_rep_id=view["sales_rep_id"],
+    )
 
 
 async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:

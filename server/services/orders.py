@@ -32,8 +32,8 @@ from server.services.locking import (
     lock_customer,
     lock_items,
 )
-from server.services.order_allocation import allocate_locked, order_events, status_changed
-from server.services.order_views import placed_view
+from server.services.order_allocation import allocate_locked, order_events
+from server.services.order_views import placed_view, status_event
 from server.services.stock_events import publish_atp
 
 OPEN = (
@@ -169,7 +169,7 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
         carrier=cmd.carrier,
         descriptions={sku: ref.description for sku, ref in outcome.refs.items()},
     )
-    await emit_many(db, [*outcome.atp_changed, status_changed(view)])
+    await emit_many(db, [*outcome.atp_changed, status_event(view)])
     return view
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError
+from domain.events import ShippingUnitPacked
 from domain.orders import OrderStatus
 from scanners.gs1 import with_check_digit
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services.locking import lock_orders
 
 # extension digit 0 and the company's GS1 prefix; the serial comes from the ``sscc_serial`` sequence
@@ -99,5 +100,5 @@ async def pack_order(
         "packed_by": principal.username,
         "version": 1,
     }
-    await emit_many(db, [Event("shipping_unit.packed", warehouse, "shipping_unit", sscc, 1, view)])
+    await emit_many(db, [ShippingUnitPacked(warehouse=warehouse, entity_id=sscc, version=1, data=view)])
     return view

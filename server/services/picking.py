@@ -18,15 +18,16 @@ from domain import orders as order_rules
 from domain import picking
 from domain import tasks as rules
 from domain.errors import DomainError
+from domain.events import Event
 from domain.orders import OrderStatus
 from domain.picking import PickItem, Scan, Step
 from domain.stock import Origin
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog, tasks
 from server.services.ledger import StockLedger
 from server.services.locking import lock_item_balances, lock_items, lock_orders
-from server.services.order_views import load_view
+from server.services.order_views import load_view, status_event
 from server.services.pick_stock import pick_to_staging
 from server.services.replenishment import after_pick
 from server.services.scans import read, read_location, require_item
@@ -88,7 +89,7 @@ async def _set_order_status(
         {"s": str(target), "id": order_id},
     )
     view = await load_view(db, order_id)
-    return [Event("order.status_changed", view["warehouse"], "order", view["number"], view["version"], view)]
+    return [status_event(view)]
 
 
 async def scan_pick(db: AsyncSession, principal: Principal, record: TaskRecord, cmd: TaskScan) -> dict[str, Any]:
@@ -157,7 +158,7 @@ async def _confirm(
         events += await _set_order_status(db, record.order_id, OrderStatus.PICKED)
     elif "short" in result:
         view = await load_view(db, record.order_id)
-        events.append(Event("order.status_changed", warehouse, "order", view["number"], view["version"], view))
+        events.append(status_event(view))
     await publish_atp(db, warehouse, ledger.touched_items | {record.item_id}, today=today)
     await after_pick(db, record)  # replenishment: a face this pick left below its min gets a replenish task
     result["events"] = events

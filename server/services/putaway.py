@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
 from domain.errors import DomainError
+from domain.events import Event
 from domain.putaway import check_destination
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog, tasks
 from server.services.picking import TaskScan
 from server.services.scans import read_location

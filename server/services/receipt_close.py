@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import ReceiptClosed
 from domain.putaway import PutawayItem, StorageBin, suggest_putaway
 from domain.receiving import ReceivedLine, compare_receipt
 from domain.tasks import Priority, Spot, Task, TaskKind
@@ -130,5 +131,5 @@ async def close_receipt(db: AsyncSession, principal: Principal, warehouse: str, 
     ]
     view["exceptions"] = [e.id for e in result.exceptions]
     view["putaway_tasks"] = [tasks.task_view(r) for r in created]
-    await emit_receipt(db, "receipt.closed", view)
+    await emit_receipt(db, ReceiptClosed, view)
     return view

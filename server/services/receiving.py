@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
 from domain.errors import DomainError
+from domain.events import ReceiptLineConfirmed, ReceiptStarted, ReceiptUpdate
 from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.outbox import emit
@@ -97,20 +98,14 @@ async def start_receipt(db: AsyncSession, principal: Principal, warehouse: str, 
     )
     await db.execute(text("UPDATE asns SET status = 'receiving' WHERE id = :id"), {"id": asn.id})
     view = await receipt_view(db, receipt_id)
-    await emit_receipt(db, "receipt.started", view)
+    await emit_receipt(db, ReceiptStarted, view)
     return view
 
 
-async def emit_receipt(db: AsyncSession, event_type: str, view: dict[str, Any]) -> None:
-    await emit(
-        db,
-        event_type,
-        warehouse=view["warehouse"],
-        entity="receipt",
-        entity_id=view["number"],
-        version=view["version"],
-        data=view,
-    )
+async def emit_receipt(db: AsyncSession, event_type: type[ReceiptUpdate], view: dict[str, Any]) -> None:
+    """The receipt's event, carrying its view."""
+    event = event_type(warehouse=view["warehouse"], entity_id=view["number"], version=view["version"], data=view)
+    await emit(db, event)
 
 
 async def open_receipt(db: AsyncSession, warehouse: str, receipt_id: int) -> Any:
@@ -278,5 +273,5 @@ async def confirm_receipt(
     await publish_atp(db, warehouse, item_ids, today=today)
     await db.execute(text("UPDATE receipts SET version = version + 1 WHERE id = :id"), {"id": receipt.id})
     view = await receipt_view(db, receipt.id)
-    await emit_receipt(db, "receipt.line_confirmed", view)
+    await emit_receipt(db, ReceiptLineConfirmed, view)
     return view

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
 from domain.errors import DomainError
+from domain.events import Event
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import tasks
 from server.services.count_tasks import ensure_count
 from server.services.picking import TaskScan

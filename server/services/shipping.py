@@ -20,15 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import orders as order_rules
 from domain import stock
 from domain.errors import DomainError
+from domain.events import Event, ShipmentConfirmed
 from domain.ledger import InvoiceLine, SourceDocument
 from domain.orders import OrderStatus
 from domain.stock import Origin
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import catalog
 from server.services.ledger import StockLedger
 from server.services.locking import lock_balance_ids, lock_items, lock_orders
-from server.services.order_views import load_view
+from server.services.order_views import load_view, status_event
 from server.services.packing import find_order, order_totes, require_picked
 from server.services.postings import entry_header, post_customer_invoice, post_goods_issue
 from server.services.stock_events import publish_atp
@@ -128,7 +129,7 @@ async def confirm_shipment(
         "confirmed_by": principal.username,
         "confirmed_at": now.isoformat(),
     }
-    await emit_many(db, [*events, Event("shipment.confirmed", warehouse, "shipment", shipment, 1, view)])
+    await emit_many(db, [*events, ShipmentConfirmed(warehouse=warehouse, entity_id=shipment, version=1, data=view)])
     return view
 
 
@@ -167,7 +168,7 @@ async def _close_orders(
     shipped: dict[tuple[int, int], int],
     now: datetime,
 ) -> list[Event]:
-    events = []
+    events: list[Event] = []
     for order in orders:
         order_rules.transition(OrderStatus(order.status), OrderStatus.SHIPPED)
         lines = (
@@ -220,5 +221,5 @@ async def _close_orders(
             text("UPDATE shipping_units SET shipment_id = :s WHERE order_id = :o"), {"s": shipment, "o": order.id}
         )
         view = await load_view(db, order.id)
-        events.append(Event("order.status_changed", view["warehouse"], "order", order.number, view["version"], view))
+        events.append(status_event(view))
     return events

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
 from domain.atp import Atp
-from server.outbox import Event, emit_many
+from domain.events import Event, StockChanged
+from server.outbox import emit_many
 from server.services.atp import bump_atp, skus
 
 
@@ -31,14 +31,13 @@ async def atp_events(
         return {}, []
     known = names if names is not None and all(i in names for i in ids) else await skus(db, ids)
     atps, versions = await bump_atp(db, warehouse, {i: known[i] for i in ids}, today=today)
-    changed = [
-        Event(
-            events.STOCK_CHANGED,
-            warehouse,
-            "atp",
-            known[item_id],
-            version,
-            {"sku": known[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
+    changed: list[Event] = [
+        StockChanged(
+            warehouse=warehouse,
+            entity_id=known[item_id],
+            version=version,
+            data={"sku": known[item_id], "warehouse": warehouse, "atp": atps[item_id].to_dict()},
+            sku=known[item_id],
         )
         for item_id, version in sorted(versions.items())
     ]

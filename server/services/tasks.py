@@ -10,19 +10,20 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain import tasks as rules
 from domain.errors import DomainError
 from domain.tasks import Spot, Task, TaskKind, TaskState
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services.locking import lock_tasks
 
-_EVENT_OF_STATE = {
-    TaskState.OPEN: "task.released",
-    TaskState.ASSIGNED: "task.assigned",
-    TaskState.IN_PROGRESS: "task.started",
-    TaskState.DONE: "task.completed",
-    TaskState.CANCELLED: "task.cancelled",
-    TaskState.EXCEPTION: "task.exception_raised",
+_EVENT_OF_STATE: dict[TaskState, type[events.TaskEvent]] = {
+    TaskState.OPEN: events.TaskReleased,
+    TaskState.ASSIGNED: events.TaskAssigned,
+    TaskState.IN_PROGRESS: events.TaskStarted,
+    TaskState.DONE: events.TaskCompleted,
+    TaskState.CANCELLED: events.TaskCancelled,
+    TaskState.EXCEPTION: events.TaskExceptionRaised,
 }
 
 CANDIDATES = 32  # tasks a claim chooses from
@@ -145,10 +146,12 @@ def task_view(record: TaskRecord) -> dict[str, Any]:
     }
 
 
-def task_event(record: TaskRecord, event_type: str | None = None) -> Event:
+def task_event(record: TaskRecord, event_type: type[events.TaskEvent] | None = None) -> events.TaskEvent:
     """The ``task.*`` event of the task's new state."""
     kind = event_type or _EVENT_OF_STATE[record.task.state]
-    return Event(kind, record.task.warehouse, "task", str(record.id), record.task.version, task_view(record))
+    t = record.task
+    view = task_view(record)
+    return kind(warehouse=t.warehouse, entity_id=str(record.id), version=t.version, data=view, assignee=t.claimed_by)
 
 
 async def save(db: AsyncSession, record: TaskRecord) -> None:
@@ -231,7 +234,7 @@ async def insert(db: AsyncSession, new: Sequence[NewTask]) -> list[TaskRecord]:
         )
         ids.extend(int(i) for i in row.scalars())
     records = await load(db, "t.id = ANY(:ids)", {"ids": ids}) if ids else []
-    await emit_many(db, [task_event(r, "task.created") for r in records])
+    await emit_many(db, [task_event(r, events.TaskCreated) for r in records])
     return records
 
 

@@ -12,14 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import orders as order_rules
+from domain.events import Event, WaveReleased
 from domain.orders import OrderStatus
 from domain.tasks import Priority, Spot
 from domain.waves import PickLine, WaveOrder, plan_wave
 from server.auth.tokens import Principal
-from server.outbox import Event, emit_many
+from server.outbox import emit_many
 from server.services import tasks
 from server.services.locking import lock_orders
-from server.services.order_views import load_view
+from server.services.order_views import load_view, status_event
 from server.services.replenishment import after_wave
 
 
@@ -133,7 +134,7 @@ async def release_wave(db: AsyncSession, principal: Principal, warehouse: str, c
             {"id": order_ids[number]},
         )
         view = await load_view(db, order_ids[number])
-        events.append(Event("order.status_changed", warehouse, "order", number, view["version"], view))
+        events.append(status_event(view))
     view = {
         "id": wave_id,
         "warehouse": warehouse,
@@ -148,6 +149,6 @@ async def release_wave(db: AsyncSession, principal: Principal, warehouse: str, c
         "released_by": principal.username,
         "version": 1,
     }
-    events.append(Event("wave.released", warehouse, "wave", wave_id, 1, view))
+    events.append(WaveReleased(warehouse=warehouse, entity_id=wave_id, version=1, data=view))
     await emit_many(db, events)
     return view

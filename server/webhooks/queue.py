@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from realtime.envelope import OutgoingEnvelope, encode_event
+from realtime import outbox_rows
+from realtime.envelope import encode_event
 
 _CLAIM = text(
     """
@@ -30,9 +30,7 @@ RETURNING s.id, s.warehouse, s.url, s.types, s.secret, s.max_attempts, s.timeout
 """
 )
 LEASE_MARGIN_S = 10.0
-_EVENT_COLUMNS = (
-    "o.event_id, o.type, o.entity, o.entity_id, o.entity_version, o.occurred_at, o.data::text AS data, o.seq"
-)
+_EVENT_COLUMNS = outbox_rows.select_list("o")
 _AT_SEQ = text(
     f"SELECT {_EVENT_COLUMNS}, NULL::bigint AS dead_id FROM outbox_events o WHERE o.warehouse = :w AND o.seq = :q"
 )
@@ -99,17 +97,7 @@ async def claim_due(db: AsyncSession, *, owner: str, limit: int, busy: list[int]
 
 
 def _item(row: Any, warehouse: str) -> Item:
-    envelope = OutgoingEnvelope(
-        id=str(row.event_id),
-        seq=int(row.seq),
-        type=row.type,
-        warehouse=warehouse,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        entity_version=int(row.entity_version),
-        occurred_at=row.occurred_at,
-        data=msgspec.Raw(row.data.encode()),
-    )
+    envelope = outbox_rows.envelope(row._mapping, warehouse)
     return Item(envelope.seq, envelope.id, envelope.type, row.occurred_at, encode_event(envelope), row.dead_id)
 
 

@@ -14,7 +14,7 @@ from tests.api_helpers import new_warehouse, token
 from tests.backends import wait_until
 from tests.live import produce, published_through
 
-TYPES = ("task.updated", "stock.changed", "order.status_changed")
+TYPES = ("task.created", "stock.changed", "order.status_changed")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ async def test_the_feed_is_scoped_by_role_and_warehouse_and_refuses_bad_position
     picker, other_picker, admin = [await token(api, u) for u in ("picker1", "picker3", "admin")]
 
     seen, _ = await read_all(api, picker, warehouse=warehouse)
-    assert {e["type"] for e in seen} == {"task.updated"} and len(seen) == 4
+    assert {e["type"] for e in seen} == {"task.created"} and len(seen) == 4
     none, pages = await read_all(api, picker, warehouse=warehouse, types="stock.changed")
     assert none == [] and pages[-1]["next_after"] == 10, "positions it may not see are passed, not stuck on"
 

@@ -96,9 +96,9 @@ async def test_deliveries_arrive_signed_complete_and_in_order_through_failures_t
             # a dead receiver beside them must not hold them up
             await subscribe(api, admin, warehouse, dead_port_url(), timeout_s=0.5, max_attempts=50),
         ]
-        tasks = await produce(db, warehouse, 20, event_type="task.updated")
+        tasks = await produce(db, warehouse, 20, event_type="task.created")
         stock = await produce(db, warehouse, 10, event_type="stock.changed")
-        tasks += await produce(db, warehouse, 10, event_type="task.updated")
+        tasks += await produce(db, warehouse, 10, event_type="task.created")
         await wait_until(lambda: _is(published_through(db, warehouse), 40), timeout_s=DEADLINE_S, what="all 40 stamped")
         for sub in subs[:2]:
             await caught_up(api, admin, sub["subscription"]["id"], 40)
@@ -202,7 +202,7 @@ async def test_a_subscription_that_keeps_failing_raises_an_exception_resolved_on
 
     async with Receiver(behave) as receiver:
         # only task events: its own webhook_failing exception would otherwise be one more failure
-        created = await subscribe(api, admin, warehouse, receiver.url, max_attempts=1, types=["task.updated"])
+        created = await subscribe(api, admin, warehouse, receiver.url, max_attempts=1, types=["task.created"])
         sub_id = created["subscription"]["id"]
         await produce(db, warehouse, 6)
         await wait_until(lambda: _is(published_through(db, warehouse), 6), timeout_s=DEADLINE_S, what="stamping")

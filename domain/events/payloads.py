@@ -1,4 +1,6 @@
-"""Events of inventory and orders: type names, and the ``data`` each carries (new state, never a diff)."""
+"""Event data built from domain values (new state, never a diff). The server still builds its events'
+``data`` from its views (documented on each catalogue type), not with these builders; and
+``allocation.changed`` is not emitted, so it is not in the catalogue."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from domain.customers import Money
+from domain.events.sales import OrderStatusChanged, StockChanged
 from domain.orders import Allocation, SalesOrder
 from domain.stock import Balance, StockKey, key_facts
 
-STOCK_CHANGED = "stock.changed"
-ORDER_STATUS_CHANGED = "order.status_changed"
+STOCK_CHANGED = StockChanged.type
+ORDER_STATUS_CHANGED = OrderStatusChanged.type
 ALLOCATION_CHANGED = "allocation.changed"
 
 
