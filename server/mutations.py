@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import DomainError
 from server.auth.tokens import Principal
 from server.models import Device, DeviceMutation, DeviceQueue
-from server.problems import Problem
+from server.problems import Problem, domain_status
 
 Handler = Callable[[AsyncSession, Principal, Any], Awaitable[dict[str, Any]]]
 Outcome = Literal["applied", "rejected", "refused"]
@@ -132,7 +132,7 @@ async def _apply_one(db: AsyncSession, principal: Principal, mutation: Mutation)
         async with db.begin_nested():
             result = await spec.handler(db, principal, payload)
     except DomainError as exc:
-        return "rejected", exc.status, {"code": exc.code, "detail": exc.message, **_jsonable(exc.details)}
+        return "rejected", domain_status(exc), {"code": exc.code, "detail": exc.message, **_jsonable(exc.details)}
     except Problem as exc:
         if not 400 <= exc.status_code < 500:
             raise
