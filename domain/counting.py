@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from domain.errors import Forbidden, Invalid, Rejected
+from domain.errors import Forbidden, Invalid
 from domain.exception_queue import ExceptionKind, ExceptionRecord, open_exception
 
 # Days between counts per ABC class: fast movers are counted most often.
@@ -145,7 +145,7 @@ def next_count_date(candidate: CountCandidate, *, intervals: Mapping[str, int] =
     try:
         days = intervals[candidate.abc_class]
     except KeyError:
-        raise Rejected("count.unknown_class", f"No count interval for class {candidate.abc_class}.") from None
+        raise Invalid("count.unknown_class", f"No count interval for class {candidate.abc_class}.") from None
     return date.fromordinal(candidate.last_counted_on.toordinal() + days)
 
 

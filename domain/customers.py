@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from domain.errors import Conflict, Rejected
+from domain.errors import Conflict, Invalid, Rejected
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
-            raise Rejected("money.not_whole", f"Money is whole minor units, got {self.amount!r}")
+            raise Invalid("money.not_whole", f"Money is whole minor units, got {self.amount!r}")
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -45,7 +45,7 @@ class Item:
     def __post_init__(self) -> None:
         codes = [u.code for u in self.uoms]
         if len(codes) != len(set(codes)):
-            raise Rejected("uom.duplicate", f"{self.sku} lists a unit twice", sku=self.sku)
+            raise Invalid("uom.duplicate", f"{self.sku} lists a unit twice", sku=self.sku)
         base = next((u for u in self.uoms if u.code == self.base_uom), None)
         if base is not None and base.factor != 1:
             raise Invalid("uom.invalid_factor", f"Base unit {self.base_uom} of {self.sku} must be 1")

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from domain import stock
 from domain.customers import Money
-from domain.errors import Conflict, NotFound, Rejected
+from domain.errors import Conflict, Invalid, NotFound, Rejected
 from domain.items import require_quantity
 from domain.stock import Movement, Origin, StockKey
 
@@ -105,7 +105,7 @@ class SalesOrder:
     def __post_init__(self) -> None:
         numbers = [line.line_no for line in self.lines]
         if len(numbers) != len(set(numbers)):
-            raise Rejected("order.duplicate_line", f"Order {self.id} repeats a line number")
+            raise Invalid("order.duplicate_line", f"Order {self.id} repeats a line number")
         for line in self.lines:
             if line.unit_price.currency != self.currency:
                 raise Rejected("money.currency_mismatch", f"Line {line.line_no} is not in {self.currency}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
-from domain.errors import Conflict, Rejected
+from domain.errors import Conflict, Invalid
 
 
 class TaskKind(StrEnum):
@@ -194,7 +194,7 @@ def complete(task: Task, worker: str, *, now: datetime, qty_done: int | None = N
     _require_holder(task, worker)
     done = task.qty if qty_done is None else qty_done
     if not 0 <= done <= task.qty:
-        raise Rejected("task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.")
+        raise Invalid("task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.")
     return transition(task, TaskState.DONE, now=now, qty_done=done, lease_expires_at=None)
 
 

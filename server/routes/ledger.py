@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from domain.errors import Invalid, Rejected
+from domain.errors import Invalid
 from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.services.books import entries_for, reverse_entry, trial_balance
@@ -67,7 +67,7 @@ class LedgerController(Controller):
         Problems: ``ledger.period_invalid``, ``ledger.format_unknown``, ``ledger.warehouse_required``
         (422), ``auth.wrong_warehouse`` (403)."""
         if format not in FORMATS:
-            raise Rejected("ledger.format_unknown", "format is json or csv")
+            raise Invalid("ledger.format_unknown", "format is json or csv")
         if warehouse is None and "admin" not in principal.roles:
             raise Invalid("ledger.warehouse_required", "Name the warehouse whose journal to export")
         if warehouse is not None:

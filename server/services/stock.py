@@ -10,7 +10,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import Conflict, Forbidden, Rejected
+from domain.errors import Conflict, Forbidden, Invalid
 from domain.ledger import SourceDocument
 from domain.stock import ADJUSTMENT_REASONS, MovementReason, Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
@@ -67,7 +67,7 @@ def _status(value: str) -> StockStatus:
     try:
         return StockStatus(value)
     except ValueError:
-        raise Rejected(
+        raise Invalid(
             "stock.unknown_status",
             f"Status must be one of {', '.join(StockStatus)}",
             stock_status=value,
@@ -102,7 +102,7 @@ def _ledger(db: AsyncSession, warehouse: str, principal: Principal) -> StockLedg
 async def adjust_stock(db: AsyncSession, principal: Principal, warehouse: str, cmd: AdjustStock) -> dict[str, Any]:
     """Apply an adjustment; the balance and its movement are written together."""
     if cmd.reason not in ADJUSTMENT_REASONS:
-        raise Rejected(
+        raise Invalid(
             "stock.unknown_reason",
             f"Reason must be one of {', '.join(sorted(ADJUSTMENT_REASONS))}",
             reason=cmd.reason,
