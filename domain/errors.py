@@ -1,12 +1,13 @@
 """The errors the business raises: a category, a stable machine code and a message a person can act on.
 
-Which to raise where. The domain and the services under it raise one of the categories below
-(``NotFound``, ``Conflict``, ``Rejected``, ``Invalid``, ``Forbidden``, ``Broken``), never an HTTP
-status: the category says what kind of "no" it is, and ``server/problems.py`` alone maps each
-category to a status, in one table. ``Problem`` (an HTTP error) is raised only at the HTTP edge:
-routes, guards, middleware, authentication and request parsing, where the status is about HTTP
-itself (401, 413, 415, 429...). Every code raised is listed, with its status, in the generated
-catalogue ``server/problem_codes.py``.
+Which to raise where. The domain, and the services and stores that apply its decisions, raise one
+of the categories below (``NotFound``, ``Conflict``, ``Rejected``, ``Invalid``, ``Forbidden``,
+``Broken``), also for what is no business rule as such (a row the command names is not there:
+``NotFound``), and never an HTTP status: the category says what kind of "no" it is, and
+``server/problems.py`` alone maps each category to a status, in one table. ``Problem`` (an HTTP
+error) is raised only at the HTTP edge: routes, guards, middleware, authentication and request
+parsing, where the status is about HTTP itself (401, 413, 415, 429...). Every code raised is listed,
+with its status, in the generated catalogue ``server/problem_codes.py``.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ class ScanResult:
 
 
 def interpret(scan: str, *, step: Step, patterns: LabelPatterns | None = None) -> ScanResult:
-    """Interpret a raw scan by what it may be at ``step``; raise a 422 ``DomainError`` otherwise."""
+    """Interpret a raw scan by what it may be at ``step``; refuse it (``Invalid`` or ``Rejected``) otherwise."""
     if step not in ALLOWED_KINDS:
         raise ValueError(f"unknown scan step {step!r}; expected one of {STEPS}")
     patterns = LabelPatterns() if patterns is None else patterns
