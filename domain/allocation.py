@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from domain import orders, stock
 from domain.customers import Customer
-from domain.errors import DomainError
+from domain.errors import Conflict, Rejected
 from domain.items import Item
 from domain.locations import PICKABLE_KINDS, LocationKind
 from domain.orders import Allocation, OrderLine, OrderStatus, SalesOrder
@@ -217,7 +217,7 @@ def _walk(
 
 def _item(items: Mapping[str, Item], sku: str) -> Item:
     if sku not in items:
-        raise DomainError("item.unknown", f"No item {sku}", status=422, sku=sku)
+        raise Rejected("item.unknown", f"No item {sku}", sku=sku)
     return items[sku]
 
 
@@ -268,9 +268,9 @@ def _allocate(
     today: date,
 ) -> OrderAllocation:
     if order.status not in orders.ALLOCATABLE:
-        raise DomainError("order.not_allocatable", f"Order {order.id} is {order.status}", order=order.id)
+        raise Conflict("order.not_allocatable", f"Order {order.id} is {order.status}", order=order.id)
     if customer.id != order.customer_id:
-        raise DomainError("order.wrong_customer", f"Order {order.id} is not {customer.id}'s", status=422)
+        raise Rejected("order.wrong_customer", f"Order {order.id} is not {customer.id}'s")
     trial = dict(pool)  # a ship-complete order may have to give everything back
     lines = tuple(
         _allocate_line(
@@ -314,7 +314,7 @@ def allocate_batch(
     by_item: dict[str, list[Candidate]] = {}
     for c in candidates:
         if c.key in pool:
-            raise DomainError("allocation.duplicate_candidate", f"{c.key} is listed twice", status=422)
+            raise Rejected("allocation.duplicate_candidate", f"{c.key} is listed twice")
         pool[c.key] = c.balance.free
         by_item.setdefault(c.key.item, []).append(c)
     return tuple(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from domain.errors import DomainError
+from domain.errors import Forbidden, Invalid
 from domain.exception_queue import ExceptionKind, ExceptionRecord, open_exception
 
 # Days between counts per ABC class: fast movers are counted most often.
@@ -56,9 +56,9 @@ def evaluate_count(
     At or above the limit a supervisor must approve, so an exception is raised for the queue.
     """
     if line.counted_qty < 0:
-        raise DomainError("count.invalid_quantity", "A count cannot be negative.", status=422)
+        raise Invalid("count.invalid_quantity", "A count cannot be negative.")
     if unit_cost < 0 or auto_adjust_limit < 0:
-        raise DomainError("count.invalid_policy", "Cost and limit must not be negative.", status=422)
+        raise Invalid("count.invalid_policy", "Cost and limit must not be negative.")
     variance = line.counted_qty - line.system_qty
     value = variance * unit_cost
     if variance == 0:
@@ -113,10 +113,9 @@ def adjustment_for(decision: CountDecision, *, approver: str | None, now: dateti
     if decision.action is CountAction.NONE:
         return None
     if decision.action is CountAction.NEEDS_APPROVAL and not approver:
-        raise DomainError(
+        raise Forbidden(
             "count.approval_required",
             f"A variance of {decision.variance_value} {decision.currency} needs a supervisor's approval.",
-            status=403,
             count=decision.line.count_id,
         )
     line = decision.line
@@ -146,9 +145,7 @@ def next_count_date(candidate: CountCandidate, *, intervals: Mapping[str, int] =
     try:
         days = intervals[candidate.abc_class]
     except KeyError:
-        raise DomainError(
-            "count.unknown_class", f"No count interval for class {candidate.abc_class}.", status=422
-        ) from None
+        raise Invalid("count.unknown_class", f"No count interval for class {candidate.abc_class}.") from None
     return date.fromordinal(candidate.last_counted_on.toordinal() + days)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 
 
 @dataclass(frozen=True)
@@ -17,13 +17,11 @@ class Money:
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
-            raise DomainError("money.not_whole", f"Money is whole minor units, got {self.amount!r}", status=422)
+            raise Invalid("money.not_whole", f"Money is whole minor units, got {self.amount!r}")
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise DomainError(
-                "money.currency_mismatch", f"Cannot combine {self.currency} with {other.currency}", status=422
-            )
+            raise Rejected("money.currency_mismatch", f"Cannot combine {self.currency} with {other.currency}")
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -75,15 +73,14 @@ class PriceList:
 def unit_price(customer: Customer, price_list: PriceList, sku: str) -> Money:
     """The customer's price per base unit: their own price if agreed, else the list price."""
     if price_list.id != customer.price_list_id:
-        raise DomainError(
+        raise Rejected(
             "price.wrong_list",
             f"{customer.name} buys from price list {customer.price_list_id}, not {price_list.id}",
-            status=422,
             customer=customer.id,
         )
     amount = price_list.customer_prices.get((customer.id, sku), price_list.prices.get(sku))
     if amount is None:
-        raise DomainError("price.not_found", f"No price for {sku} on list {price_list.id}", status=422, sku=sku)
+        raise Rejected("price.not_found", f"No price for {sku} on list {price_list.id}", sku=sku)
     return Money(amount, price_list.currency)
 
 
@@ -100,7 +97,7 @@ class CreditDecision:
     def raise_if_refused(self) -> None:
         """Raise ``credit.limit_exceeded`` when refused (for callers that cannot place a hold)."""
         if not self.approved:
-            raise DomainError(self.code, self.reason, exposure=self.exposure.amount, limit=self.limit.amount)
+            raise Conflict(self.code, self.reason, exposure=self.exposure.amount, limit=self.limit.amount)
 
 
 def check_credit(customer: Customer, *, open_orders: Money, this_order: Money) -> CreditDecision:

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid
 
 
 class ExceptionKind(StrEnum):
@@ -81,7 +81,7 @@ def open_exception(
 
 def _move(record: ExceptionRecord, to: ExceptionState) -> None:
     if to not in TRANSITIONS[record.state]:
-        raise DomainError(
+        raise Conflict(
             "exception.invalid_transition",
             f"Exception {record.id} is {record.state} and cannot become {to}.",
             exception=record.id,
@@ -105,7 +105,7 @@ def acknowledge(record: ExceptionRecord, *, by: str, now: datetime) -> Exception
 def resolve(record: ExceptionRecord, *, by: str, now: datetime, resolution: str) -> ExceptionRecord:
     """Close the exception with what was done about it."""
     if not resolution.strip():
-        raise DomainError("exception.resolution_required", "Say how the exception was resolved.", status=422)
+        raise Invalid("exception.resolution_required", "Say how the exception was resolved.")
     _move(record, ExceptionState.RESOLVED)
     return replace(
         record,

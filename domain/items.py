@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.errors import DomainError
+from domain.errors import Invalid, Rejected
 
 
 def require_quantity(value: object, *, what: str, allow_zero: bool = False) -> int:
     """Return ``value`` if it is a whole, positive quantity (or zero when allowed), else refuse."""
     # bool is an int subclass; True must never pass as a quantity of 1
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(
-            "quantity.not_whole", f"{what} must be a whole number, got {value!r}", status=422, value=value
-        )
+        raise Invalid("quantity.not_whole", f"{what} must be a whole number, got {value!r}", value=value)
     if value < 0 or (value == 0 and not allow_zero):
-        raise DomainError(
-            "quantity.not_positive", f"{what} must be more than zero, got {value}", status=422, value=value
-        )
+        raise Invalid("quantity.not_positive", f"{what} must be more than zero, got {value}", value=value)
     return value
 
 
@@ -49,12 +45,12 @@ class Item:
     def __post_init__(self) -> None:
         codes = [u.code for u in self.uoms]
         if len(codes) != len(set(codes)):
-            raise DomainError("uom.duplicate", f"{self.sku} lists a unit twice", status=422, sku=self.sku)
+            raise Invalid("uom.duplicate", f"{self.sku} lists a unit twice", sku=self.sku)
         base = next((u for u in self.uoms if u.code == self.base_uom), None)
         if base is not None and base.factor != 1:
-            raise DomainError("uom.invalid_factor", f"Base unit {self.base_uom} of {self.sku} must be 1", status=422)
+            raise Invalid("uom.invalid_factor", f"Base unit {self.base_uom} of {self.sku} must be 1")
         if self.sku in self.substitutes:
-            raise DomainError("item.self_substitute", f"{self.sku} cannot substitute itself", status=422)
+            raise Rejected("item.self_substitute", f"{self.sku} cannot substitute itself")
         if self.shelf_life_days is not None:
             require_quantity(self.shelf_life_days, what="Shelf life days")
 
@@ -65,7 +61,7 @@ class Item:
         for unit in self.uoms:
             if unit.code == uom:
                 return unit.factor
-        raise DomainError("uom.unknown", f"{self.sku} is not handled in {uom}", status=422, sku=self.sku, uom=uom)
+        raise Rejected("uom.unknown", f"{self.sku} is not handled in {uom}", sku=self.sku, uom=uom)
 
     def to_base(self, qty: int, uom: str) -> int:
         """Convert a whole quantity in ``uom`` to base units (3 CS of 12 -> 36)."""
@@ -76,10 +72,9 @@ class Item:
         factor = self.factor(uom)
         whole, rest = divmod(require_quantity(qty, what="Quantity", allow_zero=True), factor)
         if rest:
-            raise DomainError(
+            raise Invalid(
                 "uom.not_whole",
                 f"{qty} {self.base_uom} of {self.sku} is not a whole number of {uom} ({factor} each)",
-                status=422,
                 sku=self.sku,
                 qty=qty,
                 uom=uom,

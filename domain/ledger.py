@@ -21,7 +21,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Self
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 
 
 class AccountType(StrEnum):
@@ -69,9 +69,9 @@ class JournalLine:
 
     def __post_init__(self) -> None:
         if self.account not in CHART:
-            raise DomainError("ledger.unknown_account", f"No account {self.account}.", status=422)
+            raise Rejected("ledger.unknown_account", f"No account {self.account}.")
         if min(self.debit, self.credit) != 0 or max(self.debit, self.credit) <= 0:
-            raise DomainError("ledger.invalid_amount", f"Bad line {self.debit}/{self.credit}.", status=422)
+            raise Invalid("ledger.invalid_amount", f"Bad line {self.debit}/{self.credit}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +93,13 @@ class JournalEntry:
 
     def __post_init__(self) -> None:
         if not self.lines:
-            raise DomainError("ledger.empty_entry", f"Entry {self.id} has no lines.", status=422)
+            raise Invalid("ledger.empty_entry", f"Entry {self.id} has no lines.")
         net: dict[str, int] = defaultdict(int)
         for line in self.lines:
             net[line.currency] += line.debit - line.credit
         off = {c: n for c, n in net.items() if n}
         if off:
-            raise DomainError("ledger.unbalanced", f"Entry {self.id} is off by {off}.", status=422, net=off)
+            raise Rejected("ledger.unbalanced", f"Entry {self.id} is off by {off}.", net=off)
 
     @property
     def id(self) -> str:
@@ -156,7 +156,7 @@ class ItemValuation:
 
     def __post_init__(self) -> None:
         if self.qty < 0 or self.value < 0 or (self.qty == 0 and self.value != 0):
-            raise DomainError("ledger.invalid_valuation", f"{self.item}: {self.qty} worth {self.value}.")
+            raise Conflict("ledger.invalid_valuation", f"{self.item}: {self.qty} worth {self.value}.")
 
     @property
     def average_cost(self) -> Fraction:
@@ -170,14 +170,14 @@ class ItemValuation:
 
 def _positive(qty: int, what: str) -> None:
     if qty <= 0:
-        raise DomainError("ledger.invalid_quantity", f"{what} quantity {qty} is not positive.", status=422)
+        raise Invalid("ledger.invalid_quantity", f"{what} quantity {qty} is not positive.")
 
 
 def receive(val: ItemValuation, qty: int, *, unit_cost: int) -> tuple[ItemValuation, int]:
     """Add stock at ``unit_cost``; returns the new valuation and the value added."""
     _positive(qty, "Receipt")
     if unit_cost < 0:
-        raise DomainError("ledger.invalid_cost", f"Unit cost {unit_cost} is negative.", status=422)
+        raise Invalid("ledger.invalid_cost", f"Unit cost {unit_cost} is negative.")
     added = qty * unit_cost
     return replace(val, qty=val.qty + qty, value=val.value + added, last_unit_cost=unit_cost), added
 
@@ -187,7 +187,7 @@ def issue(val: ItemValuation, qty: int) -> tuple[ItemValuation, int]:
     _positive(qty, "Issue")
     if qty > val.qty:
         message = f"Cannot take {qty} of {val.item}: only {val.qty} on hand in {val.warehouse}."
-        raise DomainError("stock.insufficient", message, item=val.item, on_hand=val.qty, requested=qty)
+        raise Conflict("stock.insufficient", message, item=val.item, on_hand=val.qty, requested=qty)
     removed = val.value if qty == val.qty else _div_half_even(val.value * qty, val.qty)
     return replace(val, qty=val.qty - qty, value=val.value - removed), removed
 
@@ -200,7 +200,7 @@ def gain(val: ItemValuation, qty: int, *, unit_cost: int | None = None) -> tuple
     else:
         cost = unit_cost if unit_cost is not None else val.last_unit_cost
         if cost is None or cost < 0:
-            raise DomainError("ledger.cost_unknown", f"Give a unit cost for {val.item}.", status=422)
+            raise Rejected("ledger.cost_unknown", f"Give a unit cost for {val.item}.")
         added = qty * cost
     return replace(val, qty=val.qty + qty, value=val.value + added), added
 
@@ -268,7 +268,7 @@ def post_invoice(lines: Sequence[InvoiceLine], *, currency: str, header: EntryHe
             builder = builder.credit(REVENUE, amount, item=line.item)
         total += amount
     if total <= 0:
-        raise DomainError("ledger.invalid_amount", "An invoice must total more than zero.", status=422)
+        raise Invalid("ledger.invalid_amount", "An invoice must total more than zero.")
     return builder.debit(AR, total).build()
 
 

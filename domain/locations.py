@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Invalid, Rejected
 
 
 class LocationKind(StrEnum):
@@ -39,19 +39,17 @@ class Location:
     def __post_init__(self) -> None:
         has_limits = self.min_qty is not None or self.max_qty is not None
         if has_limits and self.kind is not LocationKind.PICK_FACE:
-            raise DomainError(
+            raise Rejected(
                 "location.limits_not_pick_face",
                 f"Only pick faces have min/max, {self.code} is {self.kind}",
-                status=422,
                 location=self.code,
             )
         if has_limits and not (
             self.min_qty is not None and self.max_qty is not None and 0 <= self.min_qty < self.max_qty
         ):
-            raise DomainError(
+            raise Invalid(
                 "location.invalid_limits",
                 f"{self.code} needs 0 <= min < max, got {self.min_qty}/{self.max_qty}",
-                status=422,
                 location=self.code,
             )
 
@@ -64,10 +62,9 @@ class Location:
 def distance(a: Location, b: Location) -> int:
     """Walking distance between two locations of one warehouse (Manhattan: aisles are rectilinear)."""
     if a.warehouse != b.warehouse:
-        raise DomainError(
+        raise Rejected(
             "location.other_warehouse",
             f"{a.code} and {b.code} are in different warehouses",
-            status=422,
             a=a.code,
             b=b.code,
         )

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from domain import stock
 from domain.customers import Money
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, NotFound, Rejected
 from domain.items import require_quantity
 from domain.stock import Movement, Origin, StockKey
 
@@ -59,7 +59,7 @@ def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
 def transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
     """Return ``target`` if allowed from ``current``, else raise ``order.invalid_transition``."""
     if not can_transition(current, target):
-        raise DomainError(
+        raise Conflict(
             "order.invalid_transition",
             f"An order that is {current} cannot become {target}",
             current=str(current),
@@ -105,19 +105,17 @@ class SalesOrder:
     def __post_init__(self) -> None:
         numbers = [line.line_no for line in self.lines]
         if len(numbers) != len(set(numbers)):
-            raise DomainError("order.duplicate_line", f"Order {self.id} repeats a line number", status=422)
+            raise Invalid("order.duplicate_line", f"Order {self.id} repeats a line number")
         for line in self.lines:
             if line.unit_price.currency != self.currency:
-                raise DomainError(
-                    "money.currency_mismatch", f"Line {line.line_no} is not in {self.currency}", status=422
-                )
+                raise Rejected("money.currency_mismatch", f"Line {line.line_no} is not in {self.currency}")
 
     def line(self, line_no: int) -> OrderLine:
         """The line numbered ``line_no``; raises ``order.line_not_found``."""
         for line in self.lines:
             if line.line_no == line_no:
                 return line
-        raise DomainError("order.line_not_found", f"Order {self.id} has no line {line_no}", status=404)
+        raise NotFound("order.line_not_found", f"Order {self.id} has no line {line_no}")
 
     @property
     def total(self) -> Money:
@@ -193,12 +191,12 @@ def deallocate_line(
     """Release ``qty`` of a line (all when None: line cancelled); newest goes first, the best-ranked stay."""
     order.line(line_no)
     if order.status not in DEALLOCATABLE:
-        raise DomainError("order.not_deallocatable", f"Order {order.id} is {order.status}", order=order.id)
+        raise Conflict("order.not_deallocatable", f"Order {order.id} is {order.status}", order=order.id)
     held = [a for a in allocations if a.line_no == line_no]
     total = sum(a.qty for a in held)
     left = total if qty is None else require_quantity(qty, what="Quantity to release")
     if left > total:
-        raise DomainError("allocation.release_exceeds", f"Line {line_no} holds only {total}", held=total)
+        raise Conflict("allocation.release_exceeds", f"Line {line_no} holds only {total}", held=total)
     released: list[Allocation] = []
     kept: list[Allocation] = []
     for a in reversed(held):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, Rejected
 from domain.exception_queue import ExceptionKind, ExceptionRecord, open_exception
 from domain.tasks import Priority, Task, TaskKind, TaskState, mark_exception
 
@@ -81,7 +81,7 @@ def _prompt(task: Task, item: PickItem, progress: _Progress) -> Prompt:
 
 
 def _refuse(code: str, message: str, **details: object) -> DomainError:
-    return DomainError(code, message, status=422, **details)
+    return Rejected(code, message, **details)
 
 
 def _advance(task: Task, item: PickItem, progress: _Progress, scan: Scan) -> _Progress:
@@ -190,7 +190,7 @@ def decide_short_pick(
             "pick.not_short", f"{picked} of {expected} is not a short pick.", picked=picked, expected=expected
         )
     if task.state is not TaskState.IN_PROGRESS:
-        raise DomainError("pick.not_in_progress", f"Task {task.id} is {task.state}.", task=task.id)
+        raise Conflict("pick.not_in_progress", f"Task {task.id} is {task.state}.", task=task.id)
     remainder = expected - picked
     zero_check = location_on_hand - system_on_hand <= 0
     facts: dict[str, str | int | bool | None] = {

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 from domain.tasks import Spot, walk_distance
 
 
@@ -60,7 +60,7 @@ def suggest_putaway(
     when that zone has none (or the class maps nowhere), the empty bin nearest the dock anywhere.
     """
     if qty <= 0:
-        raise DomainError("putaway.invalid_quantity", f"Cannot put away {qty} units.", status=422)
+        raise Invalid("putaway.invalid_quantity", f"Cannot put away {qty} units.")
     suggestions: list[PutawaySuggestion] = []
     remaining = qty
     room = item.pick_face_max - item.pick_face_on_hand
@@ -78,7 +78,7 @@ def suggest_putaway(
         return tuple(suggestions)
     anywhere = _nearest_empty(candidates, dock=dock, zone=None)
     if anywhere is None:
-        raise DomainError(
+        raise Conflict(
             "putaway.no_location",
             f"No empty storage bin for {remaining} of {item.sku}; ask a supervisor for a location.",
             item=item.sku,
@@ -106,10 +106,9 @@ def check_destination(suggested: str, scanned: str, *, confirmation: str | None 
     if confirmation is None:
         return DestinationCheck(accepted=False, confirmation_required=True, overridden=True, to_location=scanned)
     if confirmation != scanned:
-        raise DomainError(
+        raise Rejected(
             "scan.confirmation_mismatch",
             f"Confirmation scan {confirmation} does not match {scanned}; scan the same bin again.",
-            status=422,
             scanned=scanned,
             confirmation=confirmation,
         )

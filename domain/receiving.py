@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Invalid
 from domain.exception_queue import ExceptionKind, ExceptionRecord, open_exception
 
 AVAILABLE = "available"
@@ -86,17 +86,15 @@ def receiving_prompt(expected: Iterable[ExpectedLine], *, blind: bool) -> tuple[
 def _validate(received: Sequence[ReceivedLine]) -> None:
     for r in received:
         if r.qty < 0 or r.damaged_qty < 0 or r.qty + r.damaged_qty == 0:
-            raise DomainError(
+            raise Invalid(
                 "receiving.invalid_quantity",
                 f"Received {r.qty} good and {r.damaged_qty} damaged {r.item}: enter a positive count.",
-                status=422,
                 item=r.item,
             )
         if r.damaged_qty and not (r.damage_reason or "").strip():
-            raise DomainError(
+            raise Invalid(
                 "receiving.damage_reason_required",
                 f"Say why {r.damaged_qty} {r.item} are damaged.",
-                status=422,
                 item=r.item,
             )
 

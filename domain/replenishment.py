@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from domain.errors import DomainError
+from domain.errors import Invalid
 from domain.tasks import Priority, Spot, Task, TaskKind, walk_distance
 
 
@@ -48,10 +48,9 @@ def replenishment_tasks(
     its way, so repeated calls do not over-fill. Returns nothing when no trigger fires.
     """
     if face.min_qty < 0 or face.max_qty <= 0 or face.min_qty > face.max_qty:
-        raise DomainError(
+        raise Invalid(
             "replenishment.invalid_limits",
             f"Pick face {face.location.code} has min {face.min_qty} and max {face.max_qty}.",
-            status=422,
         )
     expected = face.on_hand + face.inbound_qty
     would_short = demand_qty > expected

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Broken, Conflict, Invalid, Rejected
 from domain.items import require_quantity
 
 
@@ -31,7 +31,7 @@ class StockKey:
 
 def key_facts(key: StockKey) -> dict[str, str]:
     """A key as plain strings, for error details and event data."""
-    # "stock_status", not "status": error details are keyword arguments next to the HTTP status.
+    # "stock_status", not "status": error details go into a problem document, whose "status" is HTTP's.
     return {"location": key.location, "item": key.item, "lot": key.lot, "stock_status": str(key.status)}
 
 
@@ -89,9 +89,9 @@ class Movement:
     def __post_init__(self) -> None:
         for delta in (self.delta_on_hand, self.delta_allocated):
             if isinstance(delta, bool) or not isinstance(delta, int):
-                raise DomainError("quantity.not_whole", f"Deltas must be whole, got {delta!r}", status=422)
+                raise Invalid("quantity.not_whole", f"Deltas must be whole, got {delta!r}")
         if self.delta_on_hand == 0 and self.delta_allocated == 0:
-            raise DomainError("stock.empty_movement", "A movement must change something", status=422)
+            raise Invalid("stock.empty_movement", "A movement must change something")
 
 
 def apply(balance: Balance, movement: Movement) -> Balance:
@@ -107,10 +107,9 @@ def apply(balance: Balance, movement: Movement) -> Balance:
         code, message = "stock.insufficient", f"Only {balance.free} free at {where}"
     else:
         return Balance(on_hand=on_hand, allocated=allocated, version=balance.version + 1)
-    raise DomainError(
+    raise Conflict(
         code,
         message,
-        status=409,
         **key_facts(movement.key),
         on_hand=balance.on_hand,
         allocated=balance.allocated,
@@ -135,7 +134,7 @@ def receive(key: StockKey, qty: int, *, origin: Origin) -> Movement:
 def adjust(key: StockKey, delta: int, *, reason: MovementReason, origin: Origin) -> Movement:
     """A counted or written-off difference; ``reason`` must be one of ``ADJUSTMENT_REASONS``."""
     if reason not in ADJUSTMENT_REASONS:
-        raise DomainError("stock.invalid_adjustment_reason", f"{reason} is not an adjustment reason", status=422)
+        raise Invalid("stock.invalid_adjustment_reason", f"{reason} is not an adjustment reason")
     return Movement(key, delta, 0, reason, origin)
 
 
@@ -150,7 +149,7 @@ def move(
     """Move free stock to another location and/or status; returns (out, in)."""
     target = replace(key, location=to_location or key.location, status=to_status or key.status)
     if target == key:
-        raise DomainError("stock.move_to_same", f"{key.location} is already where the stock is", status=422)
+        raise Rejected("stock.move_to_same", f"{key.location} is already where the stock is")
     reason = MovementReason.MOVE if target.location != key.location else MovementReason.STATUS_CHANGE
     qty = require_quantity(qty, what="Moved quantity")
     return Movement(key, -qty, 0, reason, origin), Movement(target, qty, 0, reason, origin)
@@ -169,7 +168,7 @@ def deallocate(key: StockKey, qty: int, *, origin: Origin) -> Movement:
 def pick(key: StockKey, qty: int, *, to_location: str, origin: Origin) -> tuple[Movement, Movement]:
     """Take allocated stock to a staging location; it stays allocated to the order until shipped."""
     if to_location == key.location:
-        raise DomainError("stock.move_to_same", f"Cannot pick {key.location} into itself", status=422)
+        raise Rejected("stock.move_to_same", f"Cannot pick {key.location} into itself")
     qty = require_quantity(qty, what="Picked quantity")
     return (
         Movement(key, -qty, -qty, MovementReason.PICK, origin),
@@ -199,9 +198,8 @@ def check_ledger(key: StockKey, balance: Balance, movements: Iterable[Movement])
             on_hand += movement.delta_on_hand
             allocated += movement.delta_allocated
     if (on_hand, allocated) != (balance.on_hand, balance.allocated):
-        raise DomainError(
+        raise Broken(
             "stock.ledger_mismatch",
             f"Balance at {key.location} is {balance.on_hand}/{balance.allocated}, ledger says {on_hand}/{allocated}",
-            status=500,
             **key_facts(key),
         )

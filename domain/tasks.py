@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid
 
 
 class TaskKind(StrEnum):
@@ -105,7 +105,7 @@ class Task:
 def transition(task: Task, to: TaskState, *, now: datetime, **changes: object) -> Task:
     """Move ``task`` to state ``to`` if the table allows it, bumping its version."""
     if to not in TRANSITIONS[task.state]:
-        raise DomainError(
+        raise Conflict(
             "task.invalid_transition",
             f"Task {task.id} cannot go from {task.state} to {to}.",
             task=task.id,
@@ -130,7 +130,7 @@ def claim(task: Task, worker: str, *, now: datetime, lease: timedelta = DEFAULT_
     if task.claimed_by == worker and task.state in ACTIVE_STATES:
         return renew(task, worker, now=now, lease=lease)
     if not is_claimable(task, now=now):
-        raise DomainError(
+        raise Conflict(
             "task.already_claimed",
             f"Task {task.id} is held by {task.claimed_by or 'nobody'} ({task.state}).",
             task=task.id,
@@ -143,7 +143,7 @@ def claim(task: Task, worker: str, *, now: datetime, lease: timedelta = DEFAULT_
 
 def _require_holder(task: Task, worker: str) -> None:
     if task.claimed_by != worker:
-        raise DomainError(
+        raise Conflict(
             "task.not_claimed_by_worker",
             f"Task {task.id} is not assigned to {worker}; ask for a new task.",
             task=task.id,
@@ -155,7 +155,7 @@ def renew(task: Task, worker: str, *, now: datetime, lease: timedelta = DEFAULT_
     """Extend the holder's lease on activity (a scan, a heartbeat)."""
     _require_holder(task, worker)
     if task.state not in ACTIVE_STATES:
-        raise DomainError("task.not_active", f"Task {task.id} is {task.state}.", task=task.id)
+        raise Conflict("task.not_active", f"Task {task.id} is {task.state}.", task=task.id)
     return replace(task, lease_expires_at=now + lease, updated_at=now)
 
 
@@ -194,7 +194,7 @@ def complete(task: Task, worker: str, *, now: datetime, qty_done: int | None = N
     _require_holder(task, worker)
     done = task.qty if qty_done is None else qty_done
     if not 0 <= done <= task.qty:
-        raise DomainError("task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.", status=422)
+        raise Invalid("task.qty_out_of_range", f"Done quantity {done} is outside 0..{task.qty}.")
     return transition(task, TaskState.DONE, now=now, qty_done=done, lease_expires_at=None)
 
 

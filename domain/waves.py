@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from itertools import groupby
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 from domain.tasks import Spot, Task, TaskKind, walk_distance
 
 ALLOCATED = "allocated"
@@ -105,7 +105,7 @@ def generate_pick_tasks(
             if zone is not None and p.location.zone != zone:
                 continue
             if p.qty <= 0:
-                raise DomainError("wave.invalid_quantity", f"Order {order.order_id} line {p.line_no} has qty {p.qty}.")
+                raise Conflict("wave.invalid_quantity", f"Order {order.order_id} line {p.line_no} has qty {p.qty}.")
             key = (p.line_no, p.location.code, p.lot)
             seen = merged.get(key)
             merged[key] = replace(seen, qty=seen.qty + p.qty) if seen else p
@@ -172,12 +172,12 @@ def build_clusters(
     urgent first), so early cutoffs leave on the first trips.
     """
     if max_orders < 1:
-        raise DomainError("wave.invalid_cluster_size", "A cluster holds at least one order.", status=422)
+        raise Invalid("wave.invalid_cluster_size", "A cluster holds at least one order.")
     order_ids = list(dict.fromkeys(t.order_id for t in tasks if t.order_id is not None))
     if len(set(totes)) != len(totes):
-        raise DomainError("wave.duplicate_tote", "Each tote may be used only once per wave.", status=422)
+        raise Rejected("wave.duplicate_tote", "Each tote may be used only once per wave.")
     if len(totes) < len(order_ids):
-        raise DomainError(
+        raise Conflict(
             "wave.not_enough_totes",
             f"The wave needs {len(order_ids)} totes; only {len(totes)} were given.",
             needed=len(order_ids),
@@ -222,7 +222,7 @@ def plan_wave(
         orders, cutoff_before=cutoff_before, min_priority=min_priority, zone=zone, max_orders=max_orders
     )
     if not selected:
-        raise DomainError("wave.no_orders", "No allocated orders match the wave filters.")
+        raise Conflict("wave.no_orders", "No allocated orders match the wave filters.")
     tasks = generate_pick_tasks(selected, wave_id=wave_id, now=now, zone=zone)
     clusters = build_clusters(tasks, wave_id=wave_id, totes=totes, max_orders=max_orders_per_cluster, start=start)
     return WavePlan(wave_id=wave_id, order_ids=tuple(o.order_id for o in selected), clusters=clusters)

@@ -15,7 +15,7 @@ from biip.gtin import Gtin
 from biip.sscc import Sscc
 from biip.symbology import GS1Symbology, SymbologyIdentifier
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Invalid, Rejected
 
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 SSCC_LENGTH = 18
@@ -144,7 +144,7 @@ def _from_elements(elements: list[GS1ElementString]) -> Gs1Data:
         ai = element.ai.ai
         if seen.setdefault(ai, element.value) != element.value:
             # GS1 forbids one AI twice with different values: we cannot know which one is true.
-            raise DomainError("scan.ambiguous", "Barcode has two different values for one field", status=422, ai=ai)
+            raise Rejected("scan.ambiguous", "Barcode has two different values for one field", ai=ai)
         if element.gtin_error or element.sscc_error:
             raise bad_check_digit(element.value)
         fields.update(_fields_of(element))
@@ -182,8 +182,8 @@ def _net_weight(kg: Decimal) -> dict[str, object]:
 
 def bad_check_digit(value: str) -> DomainError:
     """The refusal for a code whose GS1 check digit is wrong."""
-    return DomainError("scan.bad_check_digit", "Bad check digit. Scan again", status=422, value=value)
+    return Invalid("scan.bad_check_digit", "Bad check digit. Scan again", value=value)
 
 
 def _unrecognised(value: str, *, reason: str) -> DomainError:
-    return DomainError("scan.unrecognised", "Barcode not recognised", status=422, value=value, reason=reason)
+    return Invalid("scan.unrecognised", "Barcode not recognised", value=value, reason=reason)

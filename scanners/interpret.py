@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Invalid, Rejected
 from scanners.gs1 import (
     GTIN_LENGTHS,
     SSCC_LENGTH,
@@ -75,14 +75,14 @@ class ScanResult:
 
 
 def interpret(scan: str, *, step: Step, patterns: LabelPatterns | None = None) -> ScanResult:
-    """Interpret a raw scan by what it may be at ``step``; raise a 422 ``DomainError`` otherwise."""
+    """Interpret a raw scan by what it may be at ``step``; refuse it (``Invalid`` or ``Rejected``) otherwise."""
     if step not in ALLOWED_KINDS:
         raise ValueError(f"unknown scan step {step!r}; expected one of {STEPS}")
     patterns = LabelPatterns() if patterns is None else patterns
     raw = scan.strip()  # wedges add CR/LF/Tab; str.strip also drops a leading or trailing GS (FNC1)
     aim, body = split_symbology(raw)
     if not body.strip():
-        raise DomainError("scan.empty", "Nothing scanned. Scan again", status=422, step=step)
+        raise Invalid("scan.empty", "Nothing scanned. Scan again", step=step)
     body = body.strip()
     found, failure = _candidates(raw, aim, body, patterns)
     if not found and step == "lot" and _may_be_free_text_lot(aim, body, failure, patterns):
@@ -92,28 +92,25 @@ def interpret(scan: str, *, step: Step, patterns: LabelPatterns | None = None) -
         return fitting[0]
     if fitting:
         kinds = [r.kind for r in fitting]
-        raise DomainError(
-            "scan.ambiguous", "Barcode is ambiguous. Scan another label", status=422, step=step, kinds=kinds
-        )
+        raise Rejected("scan.ambiguous", "Barcode is ambiguous. Scan another label", step=step, kinds=kinds)
     if failure is not None:
         raise failure
     if found:
         seen = found[0].kind
-        raise DomainError(
+        raise Rejected(
             "scan.not_expected_here",
             f"Scan {_WANTED[step]}, not {_SEEN[seen]}",
-            status=422,
             step=step,
             expected=sorted(ALLOWED_KINDS[step]),
             looks_like=seen,
         )
-    raise DomainError("scan.unrecognised", "Barcode not recognised", status=422, step=step, value=raw)
+    raise Invalid("scan.unrecognised", "Barcode not recognised", step=step, value=raw)
 
 
 def require_lot(result: ScanResult, lot_tracked: bool) -> str | None:
     """The scanned lot; raise ``scan.lot_required`` when a lot-tracked item was scanned without one."""
     if lot_tracked and result.lot is None:
-        raise DomainError("scan.lot_required", "This item needs a lot. Scan the lot", status=422, gtin=result.gtin)
+        raise Invalid("scan.lot_required", "This item needs a lot. Scan the lot", gtin=result.gtin)
     return result.lot
 
 
@@ -134,7 +131,7 @@ def _candidates(
     result = _gs1_result(data, raw)
     if result is None:
         reason = "no GTIN, SSCC or lot"
-        return found, DomainError("scan.unrecognised", "Barcode not recognised", status=422, value=raw, reason=reason)
+        return found, Invalid("scan.unrecognised", "Barcode not recognised", value=raw, reason=reason)
     return [*found, result], None
 
 

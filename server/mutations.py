@@ -18,10 +18,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Forbidden, NotFound
 from server.auth.tokens import Principal
 from server.models import Device, DeviceMutation, DeviceQueue
-from server.problems import Problem
+from server.problems import Problem, domain_status
 
 Handler = Callable[[AsyncSession, Principal, Any], Awaitable[dict[str, Any]]]
 Outcome = Literal["applied", "rejected", "refused"]
@@ -86,11 +86,11 @@ async def _lock_queue(db: AsyncSession, principal: Principal, device_id: uuid.UU
     """
     device = await db.scalar(select(Device).where(Device.id == device_id).execution_options(populate_existing=True))
     if device is None:
-        raise Problem(404, "device.not_found", f"No device {device_id}; register it first.")
+        raise NotFound("device.not_found", f"No device {device_id}; register it first.")
     if device.user_id != principal.user_id and not device.shared:
-        raise Problem(403, "device.not_yours", "This device is enrolled to someone else; its queue is theirs.")
+        raise Forbidden("device.not_yours", "This device is enrolled to someone else; its queue is theirs.")
     if device.disabled:
-        raise Problem(403, "device.disabled", "This device is disabled; ask a supervisor.")
+        raise Forbidden("device.disabled", "This device is disabled; ask a supervisor.")
     await db.execute(
         pg_insert(DeviceQueue)
         .values(device_id=device_id, user_id=principal.user_id, last_mutation_id=0)
@@ -132,7 +132,7 @@ async def _apply_one(db: AsyncSession, principal: Principal, mutation: Mutation)
         async with db.begin_nested():
             result = await spec.handler(db, principal, payload)
     except DomainError as exc:
-        return "rejected", exc.status, {"code": exc.code, "detail": exc.message, **_jsonable(exc.details)}
+        return "rejected", domain_status(exc), {"code": exc.code, "detail": exc.message, **_jsonable(exc.details)}
     except Problem as exc:
         if not 400 <= exc.status_code < 500:
             raise
@@ -148,11 +148,10 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
 async def apply_batch(
     db: AsyncSession, principal: Principal, device_id: uuid.UUID, mutations: list[Mutation]
 ) -> MutationsAnswer:
-    """Apply a device's mutations in order, exactly once each, in the caller's transaction."""
-    if len(mutations) > MAX_BATCH:
-        raise Problem(413, "mutation.batch_too_large", f"Send at most {MAX_BATCH} mutations per batch.")
-    if any(m.mutation_id < 1 for m in mutations):
-        raise Problem(422, "mutation.invalid_id", "Mutation ids are numbered from 1 upwards, per device.")
+    """Apply a device's mutations in order, exactly once each, in the caller's transaction.
+
+    The batch's shape (its size, ids from 1) is checked by the route before it comes here.
+    """
     device, queue = await _lock_queue(db, principal, device_id)
     done = queue.last_mutation_id
     stored = await _stored(

@@ -1,6 +1,7 @@
 """Which problem codes each operation can answer, read from the source.
 
-A code is a string like ``stock.insufficient`` given to ``DomainError`` or ``Problem`` (or to a
+A code is a string like ``stock.insufficient`` given to a category of ``DomainError`` (``NotFound``,
+``Rejected``...: its status comes from ``server/problems.py``'s table) or to ``Problem`` (or to a
 helper that builds one). An operation can answer every code raised in its handler and in what the
 handler calls, transitively, as far as names can be followed through imports. That is a reading of
 the code, not a proof, so it errs on the side of listing a code too many. ``server/problem_codes.py``
@@ -16,10 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.errors import CATEGORIES
+from server.problems import CATEGORY_STATUS
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("server", "domain", "realtime", "scanners")
 CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
-ERROR_TYPES = {"DomainError": 409, "Problem": None}
+ERROR_TYPES: dict[str, int | None] = {cls.__name__: CATEGORY_STATUS[cls.category] for cls in CATEGORIES}
+ERROR_TYPES["Problem"] = None  # its status is its first argument
 TABLE = ROOT / "server" / "problem_codes.py"
 # Method names that mostly mean a library's method (a session's get, a dict's update): a call to one
 # on an object of unknown type is not followed, or every operation would list every code.
@@ -84,7 +89,7 @@ def _callee(module: _Module, func: ast.expr) -> str | None:
 
 
 def _error_sites(node: ast.AST) -> Iterator[tuple[str | None, int | None]]:
-    """(code literal or None, status) for each DomainError / Problem built in ``node``."""
+    """(code literal or None, status) for each domain error / Problem built in ``node``."""
     for call in ast.walk(node):
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.func.id not in ERROR_TYPES:
             continue
@@ -93,9 +98,6 @@ def _error_sites(node: ast.AST) -> Iterator[tuple[str | None, int | None]]:
         if call.func.id == "Problem" and args and isinstance(args[0], ast.Constant):
             status = args[0].value if isinstance(args[0].value, int) else None
             args = args[1:]
-        for keyword in call.keywords:
-            if keyword.arg == "status" and isinstance(keyword.value, ast.Constant):
-                status = keyword.value.value if isinstance(keyword.value.value, int) else None
         first = args[0] if args else None
         code = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
         yield code, status

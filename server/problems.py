@@ -12,13 +12,23 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from domain.errors import DomainError
+from domain.errors import Category, DomainError
 from server.db import DatabaseUnavailable, is_retryable, is_unavailable
 
 log = logging.getLogger("floorsync.errors")
 
 PROBLEM_JSON = "application/problem+json"
 DB_RETRY_AFTER_S = 5  # long enough for a restart or failover to finish, short enough for a handheld to wait
+
+# The one place a domain error's category becomes an HTTP status.
+CATEGORY_STATUS: dict[Category, int] = {
+    Category.NOT_FOUND: 404,
+    Category.CONFLICT: 409,
+    Category.REJECTED: 422,
+    Category.INVALID: 422,
+    Category.FORBIDDEN: 403,
+    Category.BROKEN: 500,
+}
 
 # Litestar raises HTTPExceptions for routing, validation and auth; each gets a stable code.
 _HTTP_CODES = {
@@ -35,7 +45,8 @@ _HTTP_CODES = {
 
 
 class Problem(HTTPException):
-    """An HTTP error with a stable code, raised by the server layer (auth, idempotency, lookups)."""
+    """An HTTP error with a stable code, raised only at the HTTP edge (routes, guards, middleware, auth,
+    request parsing); services raise a category of ``domain.errors.DomainError`` instead."""
 
     def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
         super().__init__(status_code=status, detail=detail)
@@ -70,8 +81,13 @@ def problem_response(
     )
 
 
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status a domain error answers with, by its category."""
+    return CATEGORY_STATUS[exc.category]
+
+
 def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
-    return problem_response(request, exc.status, exc.code, exc.message, **exc.details)
+    return problem_response(request, domain_status(exc), exc.code, exc.message, **exc.details)
 
 
 def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.problems import Problem
+from domain.errors import NotFound, Rejected
 
 # a page scans at most this many positions, so that a rare type over a long history stays cheap
 SCAN_WINDOW = 20_000
@@ -59,11 +59,10 @@ async def read_page(
     """One page of the feed: gap-free, since every stamped position up to the head is read or passed."""
     found = (await db.execute(_HEAD, {"w": warehouse})).first()
     if found is None:
-        raise Problem(404, "feed.unknown_warehouse", f"There is no warehouse {warehouse!r}.")
+        raise NotFound("feed.unknown_warehouse", f"There is no warehouse {warehouse!r}.")
     head = int(found.head)
     if after > head:
-        raise Problem(
-            422,
+        raise Rejected(
             "feed.position_ahead",
             f"Position {after} is past the newest event ({head}) of {warehouse};"
             " resume from a next_after the feed gave.",

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Invalid
 from server.auth.principal import requires
 from server.deps import Db
 
@@ -48,9 +48,9 @@ async def read_history(
 ) -> list[HistoryEntry]:
     """Newest first; page back with ``before`` (the smallest id seen)."""
     if entity not in ENTITIES:
-        raise DomainError("history.entity_unknown", f"History is kept for: {', '.join(ENTITIES)}", status=422)
+        raise Invalid("history.entity_unknown", f"History is kept for: {', '.join(ENTITIES)}")
     if not 1 <= limit <= MAX_LIMIT:
-        raise DomainError("history.limit_invalid", f"limit is 1 to {MAX_LIMIT}", status=422)
+        raise Invalid("history.limit_invalid", f"limit is 1 to {MAX_LIMIT}")
     rows = await db.execute(
         text(
             "SELECT id, entity, entity_key, action, changes, changed_by, source, changed_at FROM master_data_history"

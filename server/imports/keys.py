@@ -13,7 +13,7 @@ import asyncpg
 from litestar import Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.errors import DomainError
+from domain.errors import Conflict
 from server.imports.service import BeforeCommit, Outcome
 from server.problems import Problem
 from server.transactions import MAX_KEY_LENGTH
@@ -79,10 +79,9 @@ def storer(principal: str, key: str, *, path: str, hasher: Any, encode: Callable
             encode(outcome),
         )
         if inserted is None:
-            raise DomainError(
+            raise Conflict(
                 "idempotency.in_flight",
                 "Another request with this Idempotency-Key was applied meanwhile; send again to get its answer.",
-                status=409,
             )
 
     return store

@@ -11,15 +11,16 @@ from typing import Any
 
 import ijson
 
-from domain.errors import DomainError
+from domain.errors import Invalid
+from server.problems import Problem
 
 Row = tuple[int, dict[str, Any]]  # (1-based row number, field -> raw value)
 BATCH_ROWS = 5000
 
 
-def malformed(code: str, message: str) -> DomainError:
-    """The file as a whole cannot be read (422, nothing is written)."""
-    return DomainError(code, message, status=422)
+def malformed(code: str, message: str) -> Invalid:
+    """The file as a whole cannot be read (nothing is written)."""
+    return Invalid(code, message)
 
 
 class _Csv:
@@ -113,10 +114,10 @@ def media_type(content_type: str | None) -> str:
     """The file's format from its Content-Type (parameters such as charset ignored)."""
     base = (content_type or "").split(";")[0].strip().lower()
     if base not in PARSERS:
-        raise DomainError(
+        raise Problem(
+            415,
             "import.unsupported_media_type",
             "Send the file as text/csv or application/json (an array of objects).",
-            status=415,
             content_type=base,
         )
     return base

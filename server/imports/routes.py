@@ -13,7 +13,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
-from domain.errors import DomainError
+from domain.errors import Invalid, NotFound
 from server.auth.principal import requires
 from server.deps import Caller
 from server.imports import keys
@@ -153,7 +153,7 @@ class ImportController(Controller):
 
         Problems: ``import.limit_invalid`` (422)."""
         if not 1 <= limit <= 200:
-            raise DomainError("import.limit_invalid", "limit is 1 to 200", status=422)
+            raise Invalid("import.limit_invalid", "limit is 1 to 200")
         return [
             _run_view(r)
             for r in await _fetch(request, "SELECT * FROM import_runs ORDER BY started_at DESC LIMIT $1", limit)
@@ -166,7 +166,7 @@ class ImportController(Controller):
         Problems: ``import.not_found`` (404)."""
         found = await _fetch(request, "SELECT * FROM import_runs WHERE id = $1", run_id)
         if not found:
-            raise DomainError("import.not_found", f"No import {run_id}", status=404)
+            raise NotFound("import.not_found", f"No import {run_id}")
         return _run_view(found[0])
 
 

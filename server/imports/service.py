@@ -16,7 +16,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.imports import RowError, validate_row
 from server.imports.kinds import IMPORTERS, Importer
 from server.imports.reading import batches
@@ -60,7 +60,7 @@ BeforeCommit = Callable[[asyncpg.Connection, Outcome], Awaitable[None]]
 def importer_for(kind: str) -> Importer:
     """The importer of ``kind``, or 404 ``import.kind_unknown`` listing the kinds there are."""
     if kind not in IMPORTERS:
-        raise DomainError("import.kind_unknown", f"Import one of: {', '.join(IMPORTERS)}.", status=404, kind=kind[:64])
+        raise NotFound("import.kind_unknown", f"Import one of: {', '.join(IMPORTERS)}.", kind=kind[:64])
     return IMPORTERS[kind]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import AUTHENTICATED, ensure_warehouse
 from server.auth.tokens import Principal
 from server.deps import Caller, Db
-from server.mutations import Mutation, MutationsAnswer, apply_batch, register
+from server.mutations import MAX_BATCH, Mutation, MutationsAnswer, apply_batch, register
 from server.problems import Problem
 from server.services.locations import NewLocationIn, create_location
 
@@ -51,4 +51,8 @@ class DeviceSyncController(Controller):
         device resends in order; a business rule saying no answers ``rejected`` with a code and
         reason, and counts as applied so one bad scan never jams the queue.
         """
+        if len(data) > MAX_BATCH:
+            raise Problem(413, "mutation.batch_too_large", f"Send at most {MAX_BATCH} mutations per batch.")
+        if any(m.mutation_id < 1 for m in data):
+            raise Problem(422, "mutation.invalid_id", "Mutation ids are numbered from 1 upwards, per device.")
         return await apply_batch(db, principal, device_id, data)

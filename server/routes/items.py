@@ -7,7 +7,7 @@ from litestar import Controller, put
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 from domain.items import Item, UnitOfMeasure
 from scanners.gs1 import has_valid_check_digit
 from server.auth.principal import requires
@@ -35,7 +35,7 @@ class ItemData(msgspec.Struct, forbid_unknown_fields=True):
 
 def _validate(sku: str, data: ItemData) -> None:
     if not sku or len(sku) > 32:
-        raise DomainError("item.invalid_sku", "A SKU is 1 to 32 characters", status=422)
+        raise Invalid("item.invalid_sku", "A SKU is 1 to 32 characters")
     units = tuple(UnitOfMeasure(u.uom, u.factor) for u in data.units)
     Item(
         sku,
@@ -45,10 +45,10 @@ def _validate(sku: str, data: ItemData) -> None:
         substitutes=tuple(data.substitutes),
     )
     if "EA" not in {u.uom for u in data.units}:
-        raise DomainError("item.no_base_unit", "List the base unit EA (factor 1)", status=422)
+        raise Rejected("item.no_base_unit", "List the base unit EA (factor 1)")
     for unit in data.units:
         if unit.gtin is not None and not (len(unit.gtin) in (8, 12, 13, 14) and has_valid_check_digit(unit.gtin)):
-            raise DomainError("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", status=422, gtin=unit.gtin)
+            raise Invalid("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", gtin=unit.gtin)
 
 
 class ItemSaved(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,7 +92,7 @@ class ItemController(Controller):
                 {"g": unit.gtin},
             )
             if taken:
-                raise DomainError("item.gtin_taken", f"GTIN {unit.gtin} belongs to {taken}", gtin=unit.gtin)
+                raise Conflict("item.gtin_taken", f"GTIN {unit.gtin} belongs to {taken}", gtin=unit.gtin)
             await db.execute(
                 text("INSERT INTO item_uoms (item_id, uom, factor, gtin) VALUES (:i, :u, :f, :g)"),
                 {"i": item_id, "u": unit.uom, "f": unit.factor, "g": unit.gtin},
@@ -107,7 +107,7 @@ class ItemController(Controller):
                 {"i": item_id, "p": price, "code": code},
             )
             if found.first() is None:
-                raise DomainError("price_list.unknown", f"No price list {code}", status=422, price_list=code)
+                raise Rejected("price_list.unknown", f"No price list {code}", price_list=code)
         after = await db.scalar(text(_ITEM_STATE), {"sku": sku})
         changes = {k: [(before or {}).get(k), v] for k, v in after.items() if (before or {}).get(k) != v}
         if changes:

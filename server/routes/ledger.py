@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from domain.errors import DomainError
+from domain.errors import Invalid
 from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.services.books import entries_for, reverse_entry, trial_balance
@@ -34,7 +34,7 @@ class LedgerController(Controller):
     async def balance(self, db: Db, principal: Caller, warehouse: FromQuery[str | None] = None) -> TrialBalance:
         """Totals per account; with ``warehouse``, that warehouse's entries only."""
         if warehouse is None and "admin" not in principal.roles:
-            raise DomainError("ledger.warehouse_required", "Name the warehouse whose books to show", status=422)
+            raise Invalid("ledger.warehouse_required", "Name the warehouse whose books to show")
         if warehouse is not None:
             ensure_warehouse(principal, warehouse)
         return msgspec.convert(await trial_balance(db, warehouse=warehouse), TrialBalance)
@@ -67,9 +67,9 @@ class LedgerController(Controller):
         Problems: ``ledger.period_invalid``, ``ledger.format_unknown``, ``ledger.warehouse_required``
         (422), ``auth.wrong_warehouse`` (403)."""
         if format not in FORMATS:
-            raise DomainError("ledger.format_unknown", "format is json or csv", status=422)
+            raise Invalid("ledger.format_unknown", "format is json or csv")
         if warehouse is None and "admin" not in principal.roles:
-            raise DomainError("ledger.warehouse_required", "Name the warehouse whose journal to export", status=422)
+            raise Invalid("ledger.warehouse_required", "Name the warehouse whose journal to export")
         if warehouse is not None:
             ensure_warehouse(principal, warehouse)
         since, until = period(start, end)

@@ -7,7 +7,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
 
-from domain.errors import DomainError
+from domain.errors import NotFound
 from server.auth.principal import requires
 from server.deps import Caller, Db
 from server.mutations import register
@@ -50,7 +50,7 @@ class ReceiptController(Controller):
             text("SELECT id FROM receipts WHERE id = :id AND warehouse = :wh"), {"id": receipt_id, "wh": warehouse}
         )
         if found is None:
-            raise DomainError("receiving.not_found", f"No receipt {receipt_id} in {warehouse}", status=404)
+            raise NotFound("receiving.not_found", f"No receipt {receipt_id} in {warehouse}")
         return msgspec.convert(await receipt_view(db, receipt_id), ReceiptView)
 
     @post("/{receipt_id:int}/lines", operation_id="confirmReceiptLine")

@@ -9,7 +9,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import text
 
-from domain.errors import DomainError
+from domain.errors import NotFound
 from realtime.positions import stream_position
 from server.auth.principal import ensure_warehouse, requires
 from server.auth.tokens import Principal
@@ -34,11 +34,11 @@ SALES = requires("sales_rep", "supervisor")
 async def _visible_order(db: Db, principal: Principal, number: str) -> dict[str, Any]:
     order_id = await db.scalar(text("SELECT id FROM sales_orders WHERE number = :n"), {"n": number})
     if order_id is None:
-        raise DomainError("order.not_found", f"No order {number}", status=404, order=number)
+        raise NotFound("order.not_found", f"No order {number}", order=number)
     view = await load_view(db, int(order_id))
     ensure_warehouse(principal, view["warehouse"])
     if not customers.sees_all_customers(principal) and view["sales_rep_id"] != principal.user_id:
-        raise DomainError("order.not_found", f"No order {number} among your accounts", status=404, order=number)
+        raise NotFound("order.not_found", f"No order {number} among your accounts", order=number)
     return view
 
 

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from domain.errors import DomainError
+from domain.errors import NotFound, Rejected
 from domain.tasks import TaskKind
 from server.auth.principal import requires
 from server.deps import Caller, Db
@@ -70,7 +70,7 @@ class TaskController(Controller):
         """A task and the scan it waits for."""
         found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
         if not found:
-            raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404)
+            raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.")
         return msgspec.convert({"task": (await handheld_views(db, found))[0], "prompt": _prompt(found[0])}, TaskPrompt)
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
@@ -88,7 +88,7 @@ class TaskController(Controller):
         elif record.task.kind is TaskKind.COUNT:
             outcome = await scan_count(db, principal, record, data)
         else:
-            raise DomainError("task.not_guided", f"{record.task.kind} tasks have no guided scans yet", status=422)
+            raise Rejected("task.not_guided", f"{record.task.kind} tasks have no guided scans yet")
         return msgspec.convert(outcome, ScanOutcome)
 
 

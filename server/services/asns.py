@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid, Rejected
 from domain.events import ReceiptExpected
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
@@ -49,23 +49,23 @@ async def create_asn(db: AsyncSession, principal: Principal, cmd: NewAsn) -> dic
         )
     ).first()
     if po is None:
-        raise DomainError("po.not_found", f"No purchase order {cmd.purchase_order}", status=422)
+        raise Rejected("po.not_found", f"No purchase order {cmd.purchase_order}")
     ensure_warehouse(principal, po.warehouse)
     if po.status != "open":
-        raise DomainError("po.not_open", f"Purchase order {cmd.purchase_order} is {po.status}", po=cmd.purchase_order)
+        raise Conflict("po.not_open", f"Purchase order {cmd.purchase_order} is {po.status}", po=cmd.purchase_order)
     if await db.scalar(text("SELECT 1 FROM asns WHERE number = :n"), {"n": cmd.number}):
-        raise DomainError("asn.exists", f"ASN {cmd.number} already exists", number=cmd.number)
+        raise Conflict("asn.exists", f"ASN {cmd.number} already exists", number=cmd.number)
     rows: list[tuple[str | None, AsnLineIn]] = [(None, line) for line in cmd.lines]
     for pallet in cmd.pallets:
         sscc = read(pallet.sscc, step="pallet").code
         if not pallet.lines:
-            raise DomainError("asn.empty_pallet", f"Pallet {sscc} lists no contents", status=422, sscc=sscc)
+            raise Invalid("asn.empty_pallet", f"Pallet {sscc} lists no contents", sscc=sscc)
         rows += [(sscc, line) for line in pallet.lines]
     if not rows:
-        raise DomainError("asn.no_lines", "An ASN needs at least one line", status=422)
+        raise Invalid("asn.no_lines", "An ASN needs at least one line")
     ssccs = [s for s, _ in rows if s]
     if ssccs and await db.scalar(text("SELECT 1 FROM asn_lines WHERE sscc = ANY(:s) LIMIT 1"), {"s": ssccs}):
-        raise DomainError("asn.sscc_exists", "One of these SSCCs is already on another ASN", status=422)
+        raise Rejected("asn.sscc_exists", "One of these SSCCs is already on another ASN")
     po_lines = {
         int(n): int(i)
         for n, i in await db.execute(
@@ -83,15 +83,14 @@ async def create_asn(db: AsyncSession, principal: Principal, cmd: NewAsn) -> dic
     for on_pallet, line in rows:
         ref = refs[line.sku]
         if po_lines.get(line.po_line) != ref.id:
-            raise DomainError(
+            raise Rejected(
                 "asn.line_not_on_po",
                 f"{line.sku} is not line {line.po_line} of {cmd.purchase_order}",
-                status=422,
                 sku=line.sku,
                 po_line=line.po_line,
             )
         if line.qty <= 0:
-            raise DomainError("asn.qty_not_positive", f"{line.sku}: quantity {line.qty}", status=422)
+            raise Invalid("asn.qty_not_positive", f"{line.sku}: quantity {line.qty}")
         lot = catalog.require_lot(ref, line.lot)
         if lot:
             await catalog.ensure_lot(db, ref, lot, expires_on=line.expires_on)

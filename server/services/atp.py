@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.atp import Atp, compute_atp
-from domain.errors import DomainError
+from domain.errors import Rejected
 from domain.stock import Balance, StockKey, StockStatus
 from realtime.positions import stream_position
 from server.db import pg
@@ -107,7 +107,7 @@ async def atp_of_item(db: AsyncSession, warehouse: str, sku: str) -> tuple[dict[
     """
     row = (await db.execute(_ITEM_AND_POSITION, {"wh": warehouse, "sku": sku})).first()
     if row is None:
-        raise DomainError("item.unknown", f"No item {sku}", status=422, skus=[sku])
+        raise Rejected("item.unknown", f"No item {sku}", skus=[sku])
     if row.epoch is None:  # the warehouse never published (or does not exist): let positions decide
         as_of: dict[str, Any] = await stream_position(db, warehouse)
     else:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import Rejected
 from domain.events import TaskEvent, TaskLeaseExpired, TaskReassigned
 from realtime.positions import stream_position
 from server.auth.tokens import Principal
@@ -104,7 +104,7 @@ async def _worker_exists(db: AsyncSession, username: str, warehouse: str) -> Non
         {"u": username, "wh": warehouse},
     )
     if not found:
-        raise DomainError("task.unknown_worker", f"{username} does not work in {warehouse}", status=422)
+        raise Rejected("task.unknown_worker", f"{username} does not work in {warehouse}")
 
 
 async def reassign_task(

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import ledger
-from domain.errors import DomainError
+from domain.errors import Conflict, NotFound
 from domain.events import JournalReversed
 from domain.ledger import EntryHeader, JournalEntry, JournalLine, SourceDocument
 from server.auth.tokens import Principal
@@ -89,7 +89,7 @@ async def _load_entry(
         )
     ).first()
     if head is None:
-        raise DomainError("ledger.entry_not_found", f"No journal entry {entry_id}", status=404, entry=entry_id)
+        raise NotFound("ledger.entry_not_found", f"No journal entry {entry_id}", entry=entry_id)
     lines = (
         await db.execute(
             text(
@@ -156,16 +156,14 @@ async def reverse_entry(db: AsyncSession, principal: Principal, entry_id: str) -
     """
     entry, warehouse, item_ids = await _load_entry(db, entry_id, lock=True)
     if any(line.account == ledger.INVENTORY.code for line in entry.lines):
-        raise DomainError(
+        raise Conflict(
             "ledger.reversal_moves_stock",
             f"{entry_id} moved Inventory: correct the stock with an adjustment instead",
             entry=entry_id,
         )
     taken = await db.scalar(text("SELECT id FROM journal_entries WHERE reverses = :id"), {"id": entry_id})
     if taken is not None or entry.reverses is not None:
-        raise DomainError(
-            "ledger.already_reversed", f"{entry_id} is a reversal or was reversed already", entry=entry_id
-        )
+        raise Conflict("ledger.already_reversed", f"{entry_id} is a reversal or was reversed already", entry=entry_id)
     reversal = ledger.reverse(entry, entry_id=f"REV-{entry_id}", user=principal.username, posted_at=datetime.now(UTC))
     await write_entry(db, reversal, warehouse=warehouse, item_ids=item_ids)
     view = {**entry_view(reversal), "warehouse": warehouse}

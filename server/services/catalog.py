@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Invalid, NotFound, Rejected
 from server.db import pg
 
 
@@ -45,7 +45,7 @@ async def items_by_sku(db: AsyncSession, skus: list[str]) -> dict[str, ItemRef]:
         for id_, sku, lot, shelf, subs, desc, uoms in rows
     }
     if missing := sorted(set(skus) - set(found)):
-        raise DomainError("item.unknown", f"No item {', '.join(missing)}", status=422, skus=missing)
+        raise Rejected("item.unknown", f"No item {', '.join(missing)}", skus=missing)
     return found
 
 
@@ -58,10 +58,9 @@ async def location(db: AsyncSession, warehouse: str, code: str) -> LocationRef:
         )
     ).first()
     if row is None:
-        raise DomainError(
+        raise Rejected(
             "location.unknown",
             f"No location {code} in {warehouse}",
-            status=422,
             location=code,
             warehouse=warehouse,
         )
@@ -83,9 +82,9 @@ def require_lot(item: ItemRef, lot: str) -> str:
     """A lot-tracked item needs its lot; others take none."""
     lot = lot.strip()
     if item.lot_tracked and not lot:
-        raise DomainError("stock.lot_required", f"{item.sku} is lot tracked: give its lot", status=422, sku=item.sku)
+        raise Invalid("stock.lot_required", f"{item.sku} is lot tracked: give its lot", sku=item.sku)
     if not item.lot_tracked and lot:
-        raise DomainError("stock.lot_not_tracked", f"{item.sku} is not lot tracked", status=422, sku=item.sku)
+        raise Rejected("stock.lot_not_tracked", f"{item.sku} is not lot tracked", sku=item.sku)
     return lot
 
 
@@ -98,6 +97,6 @@ async def warehouse_today(db: AsyncSession, warehouse: str) -> date:
     if zone is None:
         tz = await db.scalar(text("SELECT timezone FROM warehouses WHERE code = :wh"), {"wh": warehouse})
         if tz is None:
-            raise DomainError("warehouse.unknown", f"No warehouse {warehouse}", status=404, warehouse=warehouse)
+            raise NotFound("warehouse.unknown", f"No warehouse {warehouse}", warehouse=warehouse)
         zone = _zones[warehouse] = ZoneInfo(tz)
     return datetime.now(UTC).astimezone(zone).date()

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.counting import CountAction, CountDecision, CountLine, adjustment_for
-from domain.errors import DomainError
+from domain.errors import Conflict, Forbidden, NotFound, Rejected
 from domain.events import ApprovalDecided
 from domain.exception_queue import ExceptionState
 from domain.stock import StockKey
@@ -71,7 +71,7 @@ async def _book(db: AsyncSession, principal: Principal, row: Any, *, now: dateti
     ledger.hold(await lock_item_balances(db, warehouse, [row.item_id], status=None))
     now_qty = sum(b.balance.on_hand for b in balances_at(ledger, row.code, row.sku, row.lot))
     if now_qty != row.system_qty:
-        raise DomainError(
+        raise Conflict(
             "count.stale",
             f"{row.sku} at {row.code} changed since the count ({row.system_qty} then, {now_qty} now): reject it"
             " and recount.",
@@ -127,23 +127,21 @@ async def decide(
     """Approve (book the variance now) or reject (book nothing) a pending count approval."""
     row = (await db.execute(_LOAD, {"id": approval_id})).first()
     if row is None:
-        raise DomainError("approval.not_found", f"No approval {approval_id}.", status=404, approval=approval_id)
+        raise NotFound("approval.not_found", f"No approval {approval_id}.", approval=approval_id)
     ensure_warehouse(principal, row.warehouse)
     if row.decision is not None:
-        raise DomainError(
+        raise Conflict(
             "approval.already_decided",
             f"Approval {approval_id} was already {row.decision} by {row.decided_by}.",
             approval=approval_id,
             decision=row.decision,
         )
     if row.result_id is None:
-        raise DomainError("approval.unsupported", f"Approval {approval_id} is not a count variance.", status=422)
+        raise Rejected("approval.unsupported", f"Approval {approval_id} is not a count variance.")
     if approve and row.counted_by == principal.username:
-        raise DomainError(
-            "approval.own_count", "Someone other than the person who counted must approve the variance.", status=403
-        )
+        raise Forbidden("approval.own_count", "Someone other than the person who counted must approve the variance.")
     if approve and cmd.recount:
-        raise DomainError("approval.recount_on_approve", "Order a recount only when rejecting.", status=422)
+        raise Rejected("approval.recount_on_approve", "Order a recount only when rejecting.")
     now = datetime.now(UTC)
     exception_state = await _lock_exception(db, row.exception_id)
     if approve:

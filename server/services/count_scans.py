@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import DomainError, Rejected
 from server.auth.tokens import Principal
 from server.outbox import emit_many
 from server.services import tasks
@@ -77,7 +77,7 @@ def count_prompt(record: TaskRecord) -> dict[str, Any]:
 
 def refuse(code: str, message: str, **details: object) -> DomainError:
     """A scan that can never be right as sent (422)."""
-    return DomainError(code, message, status=422, **details)
+    return Rejected(code, message, **details)
 
 
 async def accept_scan(db: AsyncSession, record: TaskRecord, *, step: str, cmd: TaskScan) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
 from domain.counting import CountLine
-from domain.errors import DomainError
+from domain.errors import Conflict
 from domain.ledger import SourceDocument
 from domain.stock import MovementReason, Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
@@ -65,7 +65,7 @@ async def apply_variance(
             ledger.apply(stock.adjust(held.key, -take, reason=MovementReason.ADJUST_COUNT, origin=origin))
             left -= take
     if left:
-        raise DomainError(
+        raise Conflict(
             "count.stock_allocated",
             f"{left} of the missing {key.item} at {key.location} are allocated to orders;"
             " pick or unallocate them first.",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Rejected
 from domain.tasks import Priority, Spot, Task, TaskKind
 from server.services import tasks
 from server.services.tasks import NewTask
@@ -31,7 +31,7 @@ async def place_of(db: AsyncSession, warehouse: str, code: str) -> Place:
         )
     ).first()
     if row is None:
-        raise DomainError("location.unknown", f"No location {code} in {warehouse}", status=422, location=code)
+        raise Rejected("location.unknown", f"No location {code} in {warehouse}", location=code)
     return Place(int(row.id), Spot(row.code, row.zone, row.x, row.y, row.pick_sequence))
 
 
@@ -51,7 +51,7 @@ async def refuse_if_open(db: AsyncSession, place: Place, item_id: int | None) ->
     """``count.already_open`` when a count of the same stock is unfinished: it would race its booking."""
     found = await open_count(db, place, item_id)
     if found is not None:
-        raise DomainError(
+        raise Conflict(
             "count.already_open",
             f"Task {found} already counts {place.spot.code}; finish or cancel it first.",
             task=found,

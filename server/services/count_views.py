@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Invalid, NotFound
 from domain.tasks import TaskKind
 from server.services import tasks
 from server.services.tasks import TaskRecord
@@ -61,7 +61,7 @@ async def load_approval(db: AsyncSession, approval_id: int) -> dict[str, Any]:
     """One approval; ``approval.not_found`` (404) when there is none."""
     row = (await db.execute(text(f"{_APPROVALS} WHERE a.id = :id"), {"id": approval_id})).first()
     if row is None:
-        raise DomainError("approval.not_found", f"No approval {approval_id}.", status=404, approval=approval_id)
+        raise NotFound("approval.not_found", f"No approval {approval_id}.", approval=approval_id)
     return approval_view(row)
 
 
@@ -70,9 +70,7 @@ async def list_approvals(
 ) -> list[dict[str, Any]]:
     """Approvals of a warehouse: pending ones oldest first (a queue), decided ones newest first."""
     if state not in APPROVAL_STATES:
-        raise DomainError(
-            "approval.unknown_state", f"State must be one of {', '.join(APPROVAL_STATES)}.", status=422, state=state
-        )
+        raise Invalid("approval.unknown_state", f"State must be one of {', '.join(APPROVAL_STATES)}.", state=state)
     where = {"pending": "a.decision IS NULL", "decided": "a.decision IS NOT NULL", "all": "TRUE"}[state]
     order = "a.id" if state == "pending" else "a.id DESC"
     rows = await db.execute(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
 from domain.counting import CountCandidate, due_counts
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid
 from domain.events import Event
 from domain.tasks import Priority, Spot, TaskKind
 from server.auth.tokens import Principal
@@ -86,7 +86,7 @@ async def schedule_counts(db: AsyncSession, warehouse: str, cmd: ScheduleCounts)
     Task refs carry the date, so running the schedule twice in a day adds nothing.
     """
     if not 1 <= cmd.limit <= 500:
-        raise DomainError("count.invalid_limit", "Schedule 1 to 500 counts at a time.", status=422, limit=cmd.limit)
+        raise Invalid("count.invalid_limit", "Schedule 1 to 500 counts at a time.", limit=cmd.limit)
     today = await catalog.warehouse_today(db, warehouse)
     rows = (await db.execute(_CANDIDATES, {"wh": warehouse, "zone": cmd.zone, "states": OPEN_COUNT_STATES})).all()
     by_pair = {(r.code, r.sku): r for r in rows}
@@ -113,9 +113,9 @@ async def finish_count(db: AsyncSession, principal: Principal, record: TaskRecor
     started = [tasks.task_event(record)] if was is not record.task.state else []
     step = next_step(record.scans)
     if step == "location":
-        raise DomainError("count.not_started", f"Scan {record.task.location.code} before finishing.", step=step)
+        raise Conflict("count.not_started", f"Scan {record.task.location.code} before finishing.", step=step)
     if step != "item":
-        raise DomainError("count.quantity_pending", "Enter the quantity of the last item scanned first.", step=step)
+        raise Conflict("count.quantity_pending", "Enter the quantity of the last item scanned first.", step=step)
     events: list[Event] = await book_count(db, principal, record, counted=counted_lines(record), now=now)
     record.task = rules.complete(record.task, principal.username, now=now)
     await tasks.save(db, record)
@@ -141,7 +141,7 @@ async def submit_whole_count(
     if record.task.kind is not TaskKind.COUNT:
         raise refuse("count.not_a_count", f"Task {record.id} is a {record.task.kind} task.", task=record.id)
     if record.task.state not in (rules.TaskState.OPEN, *rules.ACTIVE_STATES):
-        raise DomainError("task.not_active", f"Task {record.id} is {record.task.state}.", task=record.id)
+        raise Conflict("task.not_active", f"Task {record.id} is {record.task.state}.", task=record.id)
     was = record.task.state
     record.task = rules.claim(record.task, principal.username, now=datetime.now(UTC))
     claimed = [tasks.task_event(record)] if was is not record.task.state else []

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import NotFound
 from server.auth.tokens import Principal
 
 _CUSTOMERS = text(
@@ -65,7 +65,7 @@ async def list_customers(
 async def get_customer(db: AsyncSession, principal: Principal, code: str) -> dict[str, Any]:
     found = await list_customers(db, principal, code=code, limit=1)
     if not found:
-        raise DomainError("customer.unknown", f"No customer {code} among your accounts", status=404, customer=code)
+        raise NotFound("customer.unknown", f"No customer {code} among your accounts", customer=code)
     return found[0]
 
 

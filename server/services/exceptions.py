@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import exception_queue as queue
 from domain import tasks as task_rules
-from domain.errors import DomainError
+from domain.errors import Conflict, NotFound
 from domain.events import ExceptionAcknowledged, ExceptionEvent, ExceptionRaised, ExceptionResolved
 from domain.exception_queue import ExceptionKind, ExceptionRecord, ExceptionState
 from domain.tasks import TaskState
@@ -128,7 +128,7 @@ async def _locked(db: AsyncSession, warehouse: str, exception_id: str) -> Except
         )
     ).first()
     if row is None:
-        raise DomainError("exception.not_found", f"No exception {exception_id} in {warehouse}", status=404)
+        raise NotFound("exception.not_found", f"No exception {exception_id} in {warehouse}")
     return _record(row)
 
 
@@ -170,7 +170,7 @@ async def resolve_exception(
         text("SELECT id FROM approvals WHERE exception_id = :id AND decision IS NULL"), {"id": exception_id}
     )
     if pending is not None:
-        raise DomainError(
+        raise Conflict(
             "exception.awaits_approval",
             f"Approve or reject approval {pending}: that resolves this exception",
             exception=exception_id,

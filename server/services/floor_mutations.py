@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Forbidden
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import tasks
@@ -36,7 +36,7 @@ class ReceiptLine(ConfirmReceipt, kw_only=True, forbid_unknown_fields=True):
 
 def _require_role(principal: Principal, *roles: str) -> None:
     if not principal.roles & {*roles, "admin"}:
-        raise DomainError("auth.forbidden", f"Needs one of: {', '.join(roles)}", status=403)
+        raise Forbidden("auth.forbidden", f"Needs one of: {', '.join(roles)}")
 
 
 async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Invalid
 from server.services.ledger_models import ExportedEntry
 
 PAGE = 500  # entries per query
@@ -39,9 +39,7 @@ CSV_COLUMNS = (
 def period(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start, end]`` as UTC instants, ``end`` inclusive; ``ledger.period_invalid`` when reversed or over 366 days."""
     if end < start or (end - start).days > 366 or end >= date.max:
-        raise DomainError(
-            "ledger.period_invalid", "Give from <= to, at most a year apart (dates as YYYY-MM-DD)", status=422
-        )
+        raise Invalid("ledger.period_invalid", "Give from <= to, at most a year apart (dates as YYYY-MM-DD)")
     return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
 

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Conflict, Invalid, NotFound
 from domain.events import LocationCreated
 from server.models import Location, Warehouse
 from server.outbox import emit
-from server.problems import Problem
 
 LOCATION_KINDS = ("dock", "storage", "pick_face", "quarantine", "staging", "shipping")
 
@@ -48,14 +48,14 @@ def location_view(loc: Location) -> LocationView:
 async def create_location(db: AsyncSession, warehouse: str, data: NewLocation) -> LocationView:
     """Add a location (its code is the barcode on its label) and emit ``location.created``."""
     if data.kind not in LOCATION_KINDS:
-        raise Problem(422, "location.invalid_kind", f"Kind must be one of {', '.join(LOCATION_KINDS)}.")
+        raise Invalid("location.invalid_kind", f"Kind must be one of {', '.join(LOCATION_KINDS)}.")
     code = data.code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").isalnum():
-        raise Problem(422, "location.invalid_code", "A location code is 1 to 32 letters, digits and dashes.")
+        raise Invalid("location.invalid_code", "A location code is 1 to 32 letters, digits and dashes.")
     if await db.get(Warehouse, warehouse) is None:
-        raise Problem(404, "warehouse.not_found", f"No warehouse {warehouse}.")
+        raise NotFound("warehouse.not_found", f"No warehouse {warehouse}.")
     if await db.scalar(select(Location.id).where(Location.code == code)) is not None:
-        raise Problem(409, "location.exists", f"Location {code} already exists.")
+        raise Conflict("location.exists", f"Location {code} already exists.")
     loc = Location(
         warehouse=warehouse,
         code=code,
@@ -70,7 +70,7 @@ async def create_location(db: AsyncSession, warehouse: str, data: NewLocation) -
     try:
         await db.flush()  # a racing twin fails here; the caller's transaction (or savepoint) rolls back
     except IntegrityError:
-        raise Problem(409, "location.exists", f"Location {code} already exists.") from None
+        raise Conflict("location.exists", f"Location {code} already exists.") from None
     view = location_view(loc)
     state = {"warehouse": warehouse, **msgspec.to_builtins(view)}
     await emit(db, LocationCreated(warehouse=warehouse, entity_id=code, version=1, data=state))

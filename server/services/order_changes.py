@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import orders
-from domain.errors import DomainError
+from domain.errors import Conflict, Forbidden, NotFound
 from domain.orders import OrderStatus
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
@@ -51,13 +51,12 @@ async def approve_hold(db: AsyncSession, principal: Principal, number: str) -> d
     status, warehouse = await _status(db, order_id)
     ensure_warehouse(principal, warehouse)
     if status is not OrderStatus.ON_HOLD:
-        raise DomainError("order.not_on_hold", f"Order {number} is {status}, not on hold", order=number)
+        raise Conflict("order.not_on_hold", f"Order {number} is {status}, not on hold", order=number)
     placed_by = await db.scalar(text("SELECT created_by FROM sales_orders WHERE id = :id"), {"id": order_id})
     if placed_by == principal.user_id:  # separation of duties: whoever placed it cannot wave it through
-        raise DomainError(
+        raise Forbidden(
             "order.self_approval",
             f"You placed order {number}; another supervisor must approve its credit hold.",
-            status=403,
             order=number,
         )
     await _set_status(db, order_id, status, OrderStatus.DRAFT, f"credit hold approved by {principal.username}")
@@ -99,7 +98,7 @@ async def change_line(
     status, warehouse = await _status(db, order_id)
     ensure_warehouse(principal, warehouse)
     if status not in orders.CHANGEABLE:
-        raise DomainError("order.not_changeable", f"Order {number} is {status} and can no longer change", order=number)
+        raise Conflict("order.not_changeable", f"Order {number} is {status} and can no longer change", order=number)
     line = (
         await db.execute(
             text(
@@ -110,7 +109,7 @@ async def change_line(
         )
     ).first()
     if line is None:
-        raise DomainError("order.line_not_found", f"Order {number} has no open line {line_no}", status=404)
+        raise NotFound("order.line_not_found", f"Order {number} has no open line {line_no}")
     ref = (await catalog.items_by_sku(db, [line.sku]))[line.sku]
     qty = domain_item(ref).to_base(cmd.qty, cmd.uom)
     item_ids = await release_allocations(db, principal, order_id, line_no=line_no)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.allocation import OrderAllocation
 from domain.customers import Customer
-from domain.errors import DomainError
+from domain.errors import NotFound
 from domain.events import OrderStatusChanged
 from domain.orders import OrderStatus, SalesOrder, allowed_changes
 from server.db import pg
@@ -46,7 +46,7 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
     """The order's current state (also the ``data`` of its ``order.status_changed`` event)."""
     row = await (await pg(db)).fetchrow(_ORDER, order_id)
     if row is None:
-        raise DomainError("order.not_found", f"No order {order_id}", status=404)
+        raise NotFound("order.not_found", f"No order {order_id}")
     held: dict[int, list[dict[str, Any]]] = {}
     for line_no, loc, sku, lot, qty, rule, reason in row["allocations"]:
         held.setdefault(line_no, []).append(

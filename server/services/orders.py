@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import orders, stock
 from domain.customers import Customer, Money, check_credit
-from domain.errors import DomainError
+from domain.errors import Forbidden, Invalid, NotFound, Rejected
 from domain.orders import OrderStatus, SalesOrder
 from domain.stock import Origin
 from server.auth.principal import ensure_warehouse
@@ -81,12 +81,12 @@ async def _customer(db: AsyncSession, principal: Principal, code: str) -> tuple[
         code,
     )
     if row is None:
-        raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
+        raise Rejected("customer.unknown", f"No customer {code}", customer=code)
     id_, code, name, tier, limit, currency, shelf, price_list, subs, rep, served_from = row
     _check_rep(principal, rep, code)
     # a customer served from none of the caller's warehouses is out of their scope: answered as unknown
     if not principal.may_access(served_from):
-        raise DomainError("customer.unknown", f"No customer {code}", status=422, customer=code)
+        raise Rejected("customer.unknown", f"No customer {code}", customer=code)
     return int(id_), Customer(code, name, tier, Money(limit, currency), str(price_list), shelf, subs), rep
 
 
@@ -94,7 +94,7 @@ def _check_rep(principal: Principal, sales_rep_id: int | None, customer: str) ->
     if principal.roles & {"supervisor", "admin"}:
         return
     if sales_rep_id != principal.user_id:
-        raise DomainError("customer.not_yours", f"Customer {customer} is not one of your accounts", status=403)
+        raise Forbidden("customer.not_yours", f"Customer {customer} is not one of your accounts")
 
 
 async def _prices(db: AsyncSession, customer_id: int, price_list_id: str, item_ids: list[int]) -> dict[int, int]:
@@ -116,7 +116,7 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     """Price, credit-check and allocate a new order in one transaction."""
     ensure_warehouse(principal, cmd.warehouse)
     if not cmd.lines:
-        raise DomainError("order.no_lines", "An order needs at least one line", status=422)
+        raise Invalid("order.no_lines", "An order needs at least one line")
     customer_id, customer, rep = await _customer(db, principal, cmd.customer)
     refs = await catalog.items_by_sku(db, [line.sku for line in cmd.lines])
     today = await catalog.warehouse_today(db, cmd.warehouse)
@@ -125,7 +125,7 @@ async def place_order(db: AsyncSession, principal: Principal, cmd: PlaceOrder) -
     for n, new in enumerate(cmd.lines, start=1):
         ref = refs[new.sku]
         if ref.id not in prices:
-            raise DomainError("price.not_found", f"{customer.name} has no price for {new.sku}", status=422, sku=new.sku)
+            raise Rejected("price.not_found", f"{customer.name} has no price for {new.sku}", sku=new.sku)
         qty = domain_item(ref).to_base(new.qty, new.uom)
         lines.append(order_line(n, ref.sku, qty, prices[ref.id], customer.credit_limit.currency))
     conn = await pg(db)
@@ -245,7 +245,7 @@ async def _order_item_ids(db: AsyncSession, order_ids: list[int]) -> list[int]:
 async def _order_id(db: AsyncSession, number: str) -> int:
     order_id = await db.scalar(text("SELECT id FROM sales_orders WHERE number = :n"), {"n": number})
     if order_id is None:
-        raise DomainError("order.not_found", f"No order {number}", status=404, order=number)
+        raise NotFound("order.not_found", f"No order {number}", order=number)
     return int(order_id)
 
 

@@ -8,7 +8,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Conflict, NotFound, Rejected
 from domain.events import ShippingUnitPacked
 from domain.orders import OrderStatus
 from scanners.gs1 import with_check_digit
@@ -34,7 +34,7 @@ async def find_order(db: AsyncSession, warehouse: str, number: str) -> Any:
         )
     ).first()
     if row is None:
-        raise DomainError("order.not_found", f"No order {number} in {warehouse}", status=404, order=number)
+        raise NotFound("order.not_found", f"No order {number} in {warehouse}", order=number)
     return row
 
 
@@ -57,7 +57,7 @@ async def order_totes(db: AsyncSession, order_id: int) -> tuple[set[str], set[st
 
 def require_picked(order: Any) -> None:
     if order.status != OrderStatus.PICKED:
-        raise DomainError(
+        raise Conflict(
             "shipping.not_picked",
             f"Order {order.number} is {order.status}: only picked orders are packed and shipped",
             order=order.number,
@@ -75,13 +75,11 @@ async def pack_order(
     picked, packed = await order_totes(db, order.id)
     wanted = set(cmd.totes) if cmd.totes is not None else picked - packed
     if not wanted:
-        raise DomainError("shipping.nothing_to_pack", f"Every tote of {number} is packed", status=409, order=number)
+        raise Conflict("shipping.nothing_to_pack", f"Every tote of {number} is packed", order=number)
     if stray := sorted(wanted - picked):
-        raise DomainError(
-            "shipping.wrong_tote", f"Tote {stray[0]} holds nothing of {number}", status=422, totes=stray, order=number
-        )
+        raise Rejected("shipping.wrong_tote", f"Tote {stray[0]} holds nothing of {number}", totes=stray, order=number)
     if again := sorted(wanted & packed):
-        raise DomainError("shipping.tote_packed", f"Tote {again[0]} is packed already", totes=again, order=number)
+        raise Conflict("shipping.tote_packed", f"Tote {again[0]} is packed already", totes=again, order=number)
     serial = int(await db.scalar(text("SELECT nextval('sscc_serial')")) or 0)
     sscc = with_check_digit(f"{SSCC_PREFIX}{serial % 10**9:09d}")
     await db.execute(

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import DomainError
+from domain.errors import Broken, Conflict
 from domain.stock import Origin, StockKey, StockStatus
 from server.services.ledger import StockLedger
 from server.services.locking import LockedBalance
@@ -24,7 +24,7 @@ async def staging_location(db: AsyncSession, warehouse: str) -> Any:
         )
     ).first()
     if row is None:
-        raise DomainError("picking.no_staging", f"{warehouse} has no staging location", status=500)
+        raise Broken("picking.no_staging", f"{warehouse} has no staging location")
     return row
 
 
@@ -69,7 +69,7 @@ async def take_from_allocations(db: AsyncSession, rows: list[Any], qty: int, *, 
                 {"b": to_balance, "q": take, "id": row.id},
             )
     if left:
-        raise DomainError("picking.allocation_missing", f"The order holds {qty - left} of {qty} here", qty=qty)
+        raise Conflict("picking.allocation_missing", f"The order holds {qty - left} of {qty} here", qty=qty)
 
 
 async def pick_to_staging(
@@ -79,9 +79,7 @@ async def pick_to_staging(
     key = source_key(record)
     source = ledger.held.get(key)
     if source is None:
-        raise DomainError(
-            "stock.insufficient", f"No {key.item} recorded at {key.location}", status=409, **stock.key_facts(key)
-        )
+        raise Conflict("stock.insufficient", f"No {key.item} recorded at {key.location}", **stock.key_facts(key))
     staging = await staging_location(db, record.task.warehouse)
     to_key = StockKey(staging.code, key.item, key.lot, key.status)
     target = await ledger.open(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import orders as order_rules
 from domain import picking
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import Invalid
 from domain.events import Event
 from domain.orders import OrderStatus
 from domain.picking import PickItem, Scan, Step
@@ -64,7 +64,7 @@ async def _decode(db: AsyncSession, warehouse: str, step: Step, cmd: TaskScan) -
     if step is Step.QUANTITY:
         return Scan(qty=cmd.qty)
     if not cmd.scan:
-        raise DomainError("scan.empty", "Nothing scanned. Scan again", status=422, step=str(step))
+        raise Invalid("scan.empty", "Nothing scanned. Scan again", step=str(step))
     if step is Step.LOCATION:
         return Scan(await read_location(db, warehouse, cmd.scan))
     if step is Step.TOTE:

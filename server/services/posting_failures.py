@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain import exception_queue as queue
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
 from domain.exception_queue import ExceptionKind
 from domain.ledger import SourceDocument
 from server.db import is_retryable
@@ -80,10 +80,9 @@ async def _record(
 
 
 def _failed(entry_id: str, source: SourceDocument, reason: str) -> DomainError:
-    return DomainError(
+    return Conflict(
         "ledger.posting_failed",
         f"The journal entry for {source.kind} {source.id} could not be posted ({reason}); nothing was changed"
         " and finance has a posting_failure exception to look into.",
-        status=409,
         entry=entry_id,
     )

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import catalog
@@ -39,17 +39,17 @@ async def create_purchase_order(db: AsyncSession, principal: Principal, cmd: New
     """Record a PO; its lines become inbound supply at once."""
     ensure_warehouse(principal, cmd.warehouse)
     if not cmd.lines:
-        raise DomainError("po.no_lines", "A purchase order needs at least one line", status=422)
+        raise Invalid("po.no_lines", "A purchase order needs at least one line")
     if await db.scalar(text("SELECT 1 FROM purchase_orders WHERE number = :n"), {"n": cmd.number}):
-        raise DomainError("po.exists", f"Purchase order {cmd.number} already exists", number=cmd.number)
+        raise Conflict("po.exists", f"Purchase order {cmd.number} already exists", number=cmd.number)
     refs = await catalog.items_by_sku(db, [line.sku for line in cmd.lines])
     rows = []
     for n, line in enumerate(cmd.lines, start=1):
         if line.unit_cost < 0:
-            raise DomainError("po.negative_cost", f"Line {n} has a negative cost", status=422)
+            raise Invalid("po.negative_cost", f"Line {n} has a negative cost")
         qty = domain_item(refs[line.sku]).to_base(line.qty, line.uom)
         if qty <= 0:
-            raise DomainError("po.qty_not_positive", f"Line {n} orders nothing", status=422)
+            raise Invalid("po.qty_not_positive", f"Line {n} orders nothing")
         rows.append((n, refs[line.sku].id, qty, line.unit_cost, line.expected_date))
     po_id = await db.scalar(
         text(

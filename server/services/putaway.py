@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import DomainError, Rejected
 from domain.events import Event
 from domain.putaway import check_destination
 from server.auth.tokens import Principal
@@ -39,7 +39,7 @@ def putaway_prompt(record: TaskRecord) -> dict[str, Any]:
 
 
 def _refuse(code: str, message: str, **details: object) -> DomainError:
-    return DomainError(code, message, status=422, **details)
+    return Rejected(code, message, **details)
 
 
 async def scan_putaway(db: AsyncSession, principal: Principal, record: TaskRecord, cmd: TaskScan) -> dict[str, Any]:

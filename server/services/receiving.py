@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, Invalid, NotFound, Rejected
 from domain.events import ReceiptLineConfirmed, ReceiptStarted, ReceiptUpdate
 from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
@@ -65,7 +65,7 @@ async def _asn_for_scan(db: AsyncSession, warehouse: str, scan: str) -> Any:
         )
     ).first()
     if row is None:
-        raise DomainError("receiving.asn_unknown", f"No ASN or pallet {number} expected at {warehouse}", status=404)
+        raise NotFound("receiving.asn_unknown", f"No ASN or pallet {number} expected at {warehouse}")
     return row
 
 
@@ -73,10 +73,10 @@ async def start_receipt(db: AsyncSession, principal: Principal, warehouse: str, 
     """Open a receipt for the ASN (or return the one already open for it)."""
     asn = await _asn_for_scan(db, warehouse, cmd.scan)
     if asn.status == "closed":
-        raise DomainError("receiving.asn_closed", f"ASN {asn.number} was already received", asn=asn.number)
+        raise Conflict("receiving.asn_closed", f"ASN {asn.number} was already received", asn=asn.number)
     dock = await catalog.location(db, warehouse, cmd.dock)
     if dock.kind != "dock":
-        raise DomainError("receiving.not_a_dock", f"{dock.code} is not a dock door", status=422, location=dock.code)
+        raise Rejected("receiving.not_a_dock", f"{dock.code} is not a dock door", location=dock.code)
     existing = await db.scalar(text("SELECT id FROM receipts WHERE asn_id = :a AND status = 'open'"), {"a": asn.id})
     if existing is not None:
         return await receipt_view(db, int(existing))
@@ -121,9 +121,9 @@ async def open_receipt(db: AsyncSession, warehouse: str, receipt_id: int) -> Any
         )
     ).first()
     if row is None:
-        raise DomainError("receiving.not_found", f"No receipt {receipt_id} in {warehouse}", status=404)
+        raise NotFound("receiving.not_found", f"No receipt {receipt_id} in {warehouse}")
     if row.status != "open":
-        raise DomainError("receiving.closed", f"Receipt {row.number} is closed", receipt=row.number)
+        raise Conflict("receiving.closed", f"Receipt {row.number} is closed", receipt=row.number)
     return row
 
 
@@ -147,7 +147,7 @@ async def _arrivals(db: AsyncSession, receipt: Any, cmd: ConfirmReceipt) -> list
             text("SELECT 1 FROM receipt_lines rl JOIN receipts r ON r.id = rl.receipt_id WHERE rl.sscc = :s"),
             {"s": sscc},
         ):
-            raise DomainError("receiving.pallet_already_received", f"Pallet {sscc} was already received", sscc=sscc)
+            raise Conflict("receiving.pallet_already_received", f"Pallet {sscc} was already received", sscc=sscc)
         rows = await db.execute(
             text(
                 "SELECT al.item_id, i.sku, i.lot_tracked, al.po_line_no, al.lot, al.expires_on, al.qty"
@@ -158,15 +158,15 @@ async def _arrivals(db: AsyncSession, receipt: Any, cmd: ConfirmReceipt) -> list
         )
         found = [_Arrival(i, s, t, pl, lot, exp, int(q), 0, None, sscc) for i, s, t, pl, lot, exp, q in rows]
         if not found:
-            raise DomainError("receiving.pallet_not_on_asn", f"Pallet {sscc} is not on this ASN", status=422)
+            raise Rejected("receiving.pallet_not_on_asn", f"Pallet {sscc} is not on this ASN")
         return found
     if not cmd.item:
-        raise DomainError("receiving.scan_required", "Scan a pallet (SSCC) or an item label", status=422)
+        raise Invalid("receiving.scan_required", "Scan a pallet (SSCC) or an item label")
     scanned = read(cmd.item, step="item")
     item = await require_item(db, scanned)
     lot = (scanned.lot or cmd.lot or "").strip()
     if item.lot_tracked and not lot:
-        raise DomainError("scan.lot_required", f"{item.sku} needs a lot. Scan the lot", status=422, sku=item.sku)
+        raise Invalid("scan.lot_required", f"{item.sku} needs a lot. Scan the lot", sku=item.sku)
     po_line = await db.scalar(
         text(
             "SELECT coalesce((SELECT po_line_no FROM asn_lines WHERE asn_id = :a AND item_id = :i ORDER BY id LIMIT 1),"
@@ -175,7 +175,7 @@ async def _arrivals(db: AsyncSession, receipt: Any, cmd: ConfirmReceipt) -> list
         {"a": receipt.asn_id, "i": item.id, "po": receipt.po_id},
     )
     if po_line is None:
-        raise DomainError("receiving.item_not_on_po", f"{item.sku} is not on this purchase order", status=422)
+        raise Rejected("receiving.item_not_on_po", f"{item.sku} is not on this purchase order")
     units = item.factor
     return [
         _Arrival(
@@ -201,9 +201,9 @@ async def confirm_receipt(
     arrivals = await _arrivals(db, receipt, cmd)
     for a in arrivals:
         if a.good < 0 or a.damaged < 0 or a.good + a.damaged == 0:
-            raise DomainError("receiving.invalid_quantity", f"Enter a positive count of {a.sku}", status=422)
+            raise Invalid("receiving.invalid_quantity", f"Enter a positive count of {a.sku}")
         if a.damaged and not (a.reason or "").strip():
-            raise DomainError("receiving.damage_reason_required", f"Say why {a.sku} is damaged", status=422)
+            raise Invalid("receiving.damage_reason_required", f"Say why {a.sku} is damaged")
     today = await catalog.warehouse_today(db, warehouse)
     quarantine = await db.scalar(
         text("SELECT id FROM locations WHERE warehouse = :wh AND kind = 'quarantine' ORDER BY code LIMIT 1"),

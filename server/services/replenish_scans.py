@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, Rejected
 from domain.events import Event
 from server.auth.tokens import Principal
 from server.outbox import emit_many
@@ -42,7 +42,7 @@ def replenish_prompt(record: TaskRecord) -> dict[str, Any]:
 
 
 def _refuse(code: str, message: str, **details: object) -> DomainError:
-    return DomainError(code, message, status=422, **details)
+    return Rejected(code, message, **details)
 
 
 async def _free_at_source(db: AsyncSession, record: TaskRecord) -> int:
@@ -83,9 +83,7 @@ async def _accept_quantity(db: AsyncSession, principal: Principal, record: TaskR
         return {"moved": 0, "count_task": await _short(db, record)}
     free = await _free_at_source(db, record)
     if cmd.qty > free:
-        raise DomainError(
-            "stock.insufficient", f"Only {free} {t.item} free at {t.location.code}.", free=free, qty=cmd.qty
-        )
+        raise Conflict("stock.insufficient", f"Only {free} {t.item} free at {t.location.code}.", free=free, qty=cmd.qty)
     record.scans.append({"step": "quantity", "qty": cmd.qty})
     return {}
 

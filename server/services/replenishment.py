@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import Conflict, Rejected
 from domain.locations import Location, LocationKind
 from domain.replenishment import PickFace, ReserveBalance, plan_replenishment
 from domain.tasks import Spot
@@ -185,9 +185,7 @@ async def set_pick_face(db: AsyncSession, warehouse: str, *, code: str, cmd: Pic
     """Assign a pick face its item and min/max; a face still holding another item's stock is refused."""
     place = await catalog.location(db, warehouse, code)
     if place.kind != LocationKind.PICK_FACE:
-        raise DomainError(
-            "replenishment.not_pick_face", f"{place.code} is a {place.kind} location, not a pick face.", status=422
-        )
+        raise Rejected("replenishment.not_pick_face", f"{place.code} is a {place.kind} location, not a pick face.")
     Location(place.code, warehouse, place.zone, LocationKind.PICK_FACE, min_qty=cmd.min_qty, max_qty=cmd.max_qty)
     item = (await catalog.items_by_sku(db, [cmd.sku]))[cmd.sku]
     other = await db.scalar(
@@ -198,7 +196,7 @@ async def set_pick_face(db: AsyncSession, warehouse: str, *, code: str, cmd: Pic
         {"loc": place.id, "item": item.id},
     )
     if other is not None:
-        raise DomainError(
+        raise Conflict(
             "replenishment.face_holds_other_item",
             f"{place.code} still holds {other}; move it out before assigning {item.sku}.",
             location=place.code,

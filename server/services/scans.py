@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Rejected
 from scanners.interpret import ScanResult, Step, interpret
 from scanners.labels import DEFAULT_LOCATION_PATTERNS, LabelPatterns
 
@@ -92,9 +92,7 @@ async def require_item(db: AsyncSession, result: ScanResult) -> ScannedItem:
     """The item of a GTIN scan; ``scan.unknown_item`` when no item carries that GTIN."""
     item = await item_for_gtin(db, result.gtin or result.code)
     if item is None:
-        raise DomainError(
-            "scan.unknown_item", f"No item has GTIN {result.gtin}. Scan another label", status=422, gtin=result.gtin
-        )
+        raise Rejected("scan.unknown_item", f"No item has GTIN {result.gtin}. Scan another label", gtin=result.gtin)
     return item
 
 

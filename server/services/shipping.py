@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import orders as order_rules
 from domain import stock
-from domain.errors import DomainError
+from domain.errors import Conflict, Invalid
 from domain.events import Event, ShipmentConfirmed
 from domain.ledger import InvoiceLine, SourceDocument
 from domain.orders import OrderStatus
@@ -45,7 +45,7 @@ class ConfirmShipment(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _orders_to_ship(db: AsyncSession, warehouse: str, cmd: ConfirmShipment) -> list[Any]:
     if (cmd.orders is None) == (cmd.wave is None):
-        raise DomainError("shipping.what_to_ship", "Name either the orders or the wave to ship", status=422)
+        raise Invalid("shipping.what_to_ship", "Name either the orders or the wave to ship")
     if cmd.wave is not None:
         numbers = list(
             await db.scalars(
@@ -57,18 +57,18 @@ async def _orders_to_ship(db: AsyncSession, warehouse: str, cmd: ConfirmShipment
             )
         )
         if not numbers:
-            raise DomainError("shipping.nothing_to_ship", f"Wave {cmd.wave} has nothing left to ship", status=409)
+            raise Conflict("shipping.nothing_to_ship", f"Wave {cmd.wave} has nothing left to ship")
     else:
         numbers = sorted(set(cmd.orders or []))
         if not numbers:
-            raise DomainError("shipping.what_to_ship", "Name at least one order", status=422)
+            raise Invalid("shipping.what_to_ship", "Name at least one order")
     orders = [await find_order(db, warehouse, n) for n in numbers]
     await lock_orders(db, [o.id for o in orders])
     for order in orders:
         require_picked(order)
         picked, packed = await order_totes(db, order.id)
         if unpacked := sorted(picked - packed):
-            raise DomainError(
+            raise Conflict(
                 "shipping.not_packed",
                 f"Order {order.number}: pack tote {unpacked[0]} first",
                 order=order.number,

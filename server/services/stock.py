@@ -10,7 +10,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import DomainError
+from domain.errors import Conflict, Forbidden, Invalid
 from domain.ledger import SourceDocument
 from domain.stock import ADJUSTMENT_REASONS, MovementReason, Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
@@ -67,10 +67,9 @@ def _status(value: str) -> StockStatus:
     try:
         return StockStatus(value)
     except ValueError:
-        raise DomainError(
+        raise Invalid(
             "stock.unknown_status",
             f"Status must be one of {', '.join(StockStatus)}",
-            status=422,
             stock_status=value,
         ) from None
 
@@ -88,10 +87,9 @@ def ensure_may_change_status(principal: Principal, from_status: StockStatus, to_
     """403 unless the caller's role may move stock from ``from_status`` to ``to_status``."""
     allowed = STATUS_CHANGE_ROLES.get((from_status, to_status or from_status))
     if allowed is not None and not principal.roles & allowed:
-        raise DomainError(
+        raise Forbidden(
             "stock.release_needs_supervisor",
             f"Releasing {from_status} stock to {to_status} needs a supervisor; ask one to move it.",
-            status=403,
             from_status=str(from_status),
             to_status=str(to_status),
         )
@@ -104,10 +102,9 @@ def _ledger(db: AsyncSession, warehouse: str, principal: Principal) -> StockLedg
 async def adjust_stock(db: AsyncSession, principal: Principal, warehouse: str, cmd: AdjustStock) -> dict[str, Any]:
     """Apply an adjustment; the balance and its movement are written together."""
     if cmd.reason not in ADJUSTMENT_REASONS:
-        raise DomainError(
+        raise Invalid(
             "stock.unknown_reason",
             f"Reason must be one of {', '.join(sorted(ADJUSTMENT_REASONS))}",
-            status=422,
             reason=cmd.reason,
         )
     item = (await catalog.items_by_sku(db, [cmd.sku]))[cmd.sku]
@@ -154,7 +151,7 @@ async def move_stock(db: AsyncSession, principal: Principal, warehouse: str, cmd
     to_status = _status(cmd.to_status) if cmd.to_status else None
     to_key = StockKey(target.code, item.sku, lot, to_status or from_key.status)
     if from_key not in ledger.held:
-        raise DomainError("stock.insufficient", f"No {item.sku} {lot} at {source.code}", key=stock.key_facts(from_key))
+        raise Conflict("stock.insufficient", f"No {item.sku} {lot} at {source.code}", key=stock.key_facts(from_key))
     received = ledger.held[from_key].received_on
     destination = await ledger.open(to_key, location_id=target.id, item_id=item.id, received_on=received)
     origin = Origin("move", principal.username, str(principal.device_id) if principal.device_id else None)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import DomainError
+from domain.errors import Conflict, Rejected
 from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.services import catalog
@@ -41,9 +41,9 @@ async def check_task_item(db: AsyncSession, record: TaskRecord, scan: str, *, ve
     scanned = read(scan, step="item")
     item = await require_item(db, scanned)
     if item.sku != t.item:
-        raise DomainError("scan.wrong_item", f"Wrong item {item.sku}: {verb} {t.item}.", status=422, expected=t.item)
+        raise Rejected("scan.wrong_item", f"Wrong item {item.sku}: {verb} {t.item}.", expected=t.item)
     if t.lot and scanned.lot and scanned.lot != t.lot:
-        raise DomainError("scan.wrong_lot", f"Wrong lot {scanned.lot}: {verb} lot {t.lot}.", status=422, expected=t.lot)
+        raise Rejected("scan.wrong_lot", f"Wrong lot {scanned.lot}: {verb} lot {t.lot}.", expected=t.lot)
     return {"step": "item", "value": item.sku, "lot": scanned.lot}
 
 
@@ -66,9 +66,7 @@ async def move_task_stock(
     key = StockKey(t.location.code, t.item or "", t.lot or "", StockStatus.AVAILABLE)
     source = ledger.held.get(key)
     if source is None:
-        raise DomainError(
-            "stock.insufficient", f"No {t.item} left at {t.location.code}", status=409, **stock.key_facts(key)
-        )
+        raise Conflict("stock.insufficient", f"No {t.item} left at {t.location.code}", **stock.key_facts(key))
     to_key = StockKey(to_code, key.item, key.lot, key.status)
     await ledger.open(to_key, location_id=to_location_id, item_id=record.item_id, received_on=source.received_on)
     device = str(principal.device_id) if principal.device_id else None

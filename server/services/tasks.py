@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain import tasks as rules
-from domain.errors import DomainError
+from domain.errors import NotFound
 from domain.tasks import Spot, Task, TaskKind, TaskState
 from server.outbox import emit_many
 from server.services.locking import lock_tasks
@@ -110,7 +110,7 @@ async def load_locked(db: AsyncSession, warehouse: str, task_id: int) -> TaskRec
     await lock_tasks(db, [task_id])
     found = await load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
     if not found:
-        raise DomainError("task.not_found", f"No task {task_id} in {warehouse}.", status=404, task=task_id)
+        raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.", task=task_id)
     return found[0]
 
 

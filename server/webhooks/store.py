@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Conflict, Invalid, NotFound, Rejected
 from domain.webhooks import EVENT_TYPE
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
-from server.problems import Problem
 from server.webhooks.views import (
     DeadLetterView,
     DeliveryView,
@@ -50,8 +50,7 @@ def new_secret() -> str:
 def _check_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Problem(
-            422,
+        raise Invalid(
             "webhook.invalid_url",
             f"The url must be an absolute http:// or https:// address of at most {MAX_URL} characters.",
             url=url[:200],
@@ -62,8 +61,7 @@ def _check_url(url: str) -> str:
 def _check_types(types: list[str]) -> list[str]:
     bad = [t for t in types if not isinstance(t, str) or not EVENT_TYPE.match(t)]
     if bad or len(types) > MAX_TYPES:
-        raise Problem(
-            422,
+        raise Invalid(
             "webhook.invalid_type",
             f"List at most {MAX_TYPES} event types as dotted names (task.completed); leave it empty for all.",
             invalid=bad[:10],
@@ -73,17 +71,17 @@ def _check_types(types: list[str]) -> list[str]:
 
 def _check_description(description: str) -> str:
     if len(description) > MAX_DESCRIPTION:
-        raise Problem(422, "webhook.invalid_description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+        raise Invalid("webhook.invalid_description", f"Keep the description under {MAX_DESCRIPTION} characters.")
     return description
 
 
 def _check_limits(max_attempts: int | None, timeout_s: float | None) -> None:
     low, high = ATTEMPTS_RANGE
     if max_attempts is not None and not low <= max_attempts <= high:
-        raise Problem(422, "webhook.invalid_attempts", f"max_attempts must be from {low} to {high}.")
+        raise Invalid("webhook.invalid_attempts", f"max_attempts must be from {low} to {high}.")
     low_s, high_s = TIMEOUT_RANGE
     if timeout_s is not None and not low_s <= timeout_s <= high_s:
-        raise Problem(422, "webhook.invalid_timeout", f"timeout_s must be from {low_s} to {high_s} seconds.")
+        raise Invalid("webhook.invalid_timeout", f"timeout_s must be from {low_s} to {high_s} seconds.")
 
 
 def _view(row: Any) -> SubscriptionView:
@@ -103,14 +101,13 @@ async def create_subscription(
     _check_limits(data.max_attempts, data.timeout_s)
     exists = await db.scalar(text("SELECT 1 FROM warehouses WHERE code = :w"), {"w": data.warehouse})
     if exists is None:
-        raise Problem(422, "webhook.unknown_warehouse", f"There is no warehouse {data.warehouse!r}.")
+        raise Rejected("webhook.unknown_warehouse", f"There is no warehouse {data.warehouse!r}.")
     head = int(
         await db.scalar(text("SELECT last_seq FROM stream_state WHERE warehouse = :w"), {"w": data.warehouse}) or 0
     )
     start = head if data.start_after is None else data.start_after
     if not 0 <= start <= head:
-        raise Problem(
-            422,
+        raise Invalid(
             "webhook.invalid_start",
             f"start_after must be a stream position from 0 to the current head ({head}).",
             head=head,
@@ -154,7 +151,7 @@ async def get_subscription(
     """One subscription, or 404 (403 if it belongs to a warehouse the caller does not work in)."""
     row = (await db.execute(text(_VIEW + " WHERE s.id = :id"), {"id": subscription_id})).first()
     if row is None:
-        raise Problem(404, "webhook.not_found", f"There is no webhook subscription {subscription_id}.")
+        raise NotFound("webhook.not_found", f"There is no webhook subscription {subscription_id}.")
     if principal is not None:
         ensure_warehouse(principal, row.warehouse)
     return _view(row)
@@ -238,14 +235,12 @@ async def queue_replay(
             {"d": dead_letter_id, "s": subscription_id},
         )
         if state is None:
-            raise Problem(
-                404,
+            raise NotFound(
                 "webhook.dead_letter_not_found",
                 f"Subscription {subscription_id} has no dead letter {dead_letter_id}.",
             )
         if state != "dead":
-            raise Problem(
-                409,
+            raise Conflict(
                 "webhook.dead_letter_not_dead",
                 f"Dead letter {dead_letter_id} is {state}; only a dead one can be replayed.",
                 state=state,

@@ -1,6 +1,6 @@
 import pytest
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Rejected
 from domain.items import Item, UnitOfMeasure, require_quantity
 
 WATER = Item("WATER-500", uoms=(UnitOfMeasure("CS", 12), UnitOfMeasure("PL", 480)), gtins=("05000000000017",))
@@ -20,7 +20,7 @@ def test_unknown_unit_is_refused_with_uom_unknown():
     with pytest.raises(DomainError) as err:
         WATER.to_base(1, "BOX")
     assert err.value.code == "uom.unknown"
-    assert err.value.status == 422
+    assert isinstance(err.value, Rejected)
 
 
 @pytest.mark.parametrize("qty", [1.5, 2.0, "3", True])

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.customers import Money
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.orders import (
     TRANSITIONS,
     Allocation,
@@ -79,7 +79,7 @@ def test_line_quantity_must_be_positive_whole():
 def test_missing_line_is_not_found():
     with pytest.raises(DomainError) as err:
         order().line(9)
-    assert err.value.code == "order.line_not_found" and err.value.status == 404
+    assert err.value.code == "order.line_not_found" and isinstance(err.value, NotFound)
 
 
 def test_open_order_value_skips_drafts_shipped_and_cancelled():

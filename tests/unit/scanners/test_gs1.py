@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.errors import DomainError
+from domain.errors import Category, DomainError
 from scanners.gs1 import (
     Gs1Data,
     check_digit,
@@ -134,7 +134,7 @@ def test_variable_count_is_an_integer() -> None:
 def test_wrong_check_digit_is_refused(scan: str) -> None:
     with pytest.raises(DomainError) as err:
         read(scan)
-    assert (err.value.code, err.value.status) == ("scan.bad_check_digit", 422)
+    assert (err.value.code, err.value.category) == ("scan.bad_check_digit", Category.INVALID)
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_wrong_check_digit_is_refused(scan: str) -> None:
 def test_malformed_gs1_is_unrecognised(scan: str) -> None:
     with pytest.raises(DomainError) as err:
         read(scan)
-    assert (err.value.code, err.value.status) == ("scan.unrecognised", 422)
+    assert (err.value.code, err.value.category) == ("scan.unrecognised", Category.INVALID)
 
 
 def test_one_ai_twice_with_different_values_is_ambiguous() -> None:

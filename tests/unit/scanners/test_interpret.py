@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from domain.errors import DomainError
+from domain.errors import Category, DomainError, Invalid, Rejected
 from scanners.interpret import STEPS, ScanResult, Step, interpret, require_lot
 from scanners.labels import LabelPatterns
 
@@ -36,7 +36,7 @@ MATRIX = [(step, name) for step in STEPS for name in SAMPLES]
 def refusal(scan: str, *, step: Step, patterns: LabelPatterns | None = None) -> DomainError:
     with pytest.raises(DomainError) as err:
         interpret(scan, step=step, patterns=patterns)
-    assert err.value.status == 422
+    assert isinstance(err.value, Invalid | Rejected)
     return err.value
 
 
@@ -164,9 +164,9 @@ def test_lot_tracked_item_without_lot_needs_the_lot() -> None:
     result = interpret("5901234123457", step="item")
     with pytest.raises(DomainError) as err:
         require_lot(result, True)
-    assert (err.value.code, err.value.status, err.value.details["gtin"]) == (
+    assert (err.value.code, err.value.category, err.value.details["gtin"]) == (
         "scan.lot_required",
-        422,
+        Category.INVALID,
         "05901234123457",
     )
     assert require_lot(result, False) is None
