@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ import asyncpg
 from load_tests import pick_floor
 from load_tests.harness import Backends, asyncpg_dsn, backends, servers, shared
 from load_tests.report import markdown
+from load_tests.scenarios import SCENARIOS
 
 # scenario -> option overrides for its runs inside ``all`` (the scenario's own defaults otherwise)
 RUNS: list[tuple[str, str, dict[str, Any]]] = [
@@ -86,7 +86,7 @@ def _run_all(names: set[str]) -> dict[str, Any]:
     for scenario, name, overrides in RUNS:
         if names and name not in names:
             continue
-        module = importlib.import_module(f"load_tests.bench_{scenario}")
+        module = SCENARIOS[scenario]
         started = time.perf_counter()
         try:
             outcome = module.run(_scenario_args(module, overrides))
