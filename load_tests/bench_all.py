@@ -8,6 +8,7 @@ FLOORSYNC_REDIS_URL, else the machine's, else embedded), seeds a scale dataset (
 ``--order-lines`` allocated order lines through the API and ``--history`` movements), then runs the
 other scenarios against those servers (they share them: see ``harness.shared``), grows the history to
 the second size and runs them again. Writes ``report.json`` and ``report.md`` to ``--report-dir``.
+The README's figures table is this report's (docs/figures.json, ``python -m load_tests.report``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from load_tests import pick_floor
+from load_tests import harness, pick_floor
 from load_tests.harness import Backends, asyncpg_dsn, backends, servers, shared
 from load_tests.report import markdown
 from load_tests.scenarios import SCENARIOS
@@ -102,7 +103,9 @@ def _run_all(names: set[str]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [int(s) for s in args.history.split(",")]
     names = {n for n in args.only.split(",") if n}
-    report: dict[str, Any] = {"scenario": "all", "server_processes": args.instances, "sizes": []}
+    report: dict[str, Any] = {
+        "scenario": "all", "server_processes": args.instances, "workers_per_server": harness.WORKERS, "sizes": []
+    }
     folder = Path(args.report_dir)
     with backends() as found, servers(found, args.instances) as started, shared(found, started):
         report["dataset"] = asyncio.run(_seed(found, started[0].url, args.order_lines))
