@@ -2,38 +2,27 @@
 
     python -m load_tests.bench <scenario> [options] --json
 
-Each scenario lives in ``load_tests/bench_<scenario>.py`` and exposes ``add_arguments(parser)``
-and ``run(args) -> dict``.
+Each scenario lives in ``load_tests/bench_<scenario>.py``, is listed in ``load_tests/scenarios.py`` and
+exposes ``add_arguments(parser)`` and ``run(args) -> dict``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import inspect
 import json
-import pkgutil
 import sys
-from pathlib import Path
 
-from load_tests import harness
-
-
-def scenarios() -> list[str]:
-    folder = Path(__file__).parent
-    return sorted(
-        m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(folder)]) if m.name.startswith("bench_")
-    )
+from load_tests import bench_all, harness
+from load_tests.scenarios import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m load_tests.bench", description=__doc__)
     sub = parser.add_subparsers(dest="scenario", required=True)
-    modules = {}
-    for name in scenarios():
-        module = importlib.import_module(f"load_tests.bench_{name}")
-        modules[name] = module
+    modules = {**SCENARIOS, "all": bench_all}
+    for name, module in sorted(modules.items()):
         scenario = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
         scenario.add_argument("--json", action="store_true", help="print the figures as one JSON object")
         scenario.add_argument(

@@ -8,13 +8,13 @@ FLOORSYNC_REDIS_URL, else the machine's, else embedded), seeds a scale dataset (
 ``--order-lines`` allocated order lines through the API and ``--history`` movements), then runs the
 other scenarios against those servers (they share them: see ``harness.shared``), grows the history to
 the second size and runs them again. Writes ``report.json`` and ``report.md`` to ``--report-dir``.
+The README's figures table is this report's (docs/figures.json, ``python -m load_tests.report``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import time
 from pathlib import Path
@@ -22,9 +22,10 @@ from typing import Any
 
 import asyncpg
 
-from load_tests import pick_floor
+from load_tests import harness, pick_floor
 from load_tests.harness import Backends, asyncpg_dsn, backends, servers, shared
 from load_tests.report import markdown
+from load_tests.scenarios import SCENARIOS
 
 # scenario -> option overrides for its runs inside ``all`` (the scenario's own defaults otherwise)
 RUNS: list[tuple[str, str, dict[str, Any]]] = [
@@ -86,7 +87,7 @@ def _run_all(names: set[str]) -> dict[str, Any]:
     for scenario, name, overrides in RUNS:
         if names and name not in names:
             continue
-        module = importlib.import_module(f"load_tests.bench_{scenario}")
+        module = SCENARIOS[scenario]
         started = time.perf_counter()
         try:
             outcome = module.run(_scenario_args(module, overrides))
@@ -102,7 +103,9 @@ def _run_all(names: set[str]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [int(s) for s in args.history.split(",")]
     names = {n for n in args.only.split(",") if n}
-    report: dict[str, Any] = {"scenario": "all", "server_processes": args.instances, "sizes": []}
+    report: dict[str, Any] = {
+        "scenario": "all", "server_processes": args.instances, "workers_per_server": harness.WORKERS, "sizes": []
+    }
     folder = Path(args.report_dir)
     with backends() as found, servers(found, args.instances) as started, shared(found, started):
         report["dataset"] = asyncio.run(_seed(found, started[0].url, args.order_lines))

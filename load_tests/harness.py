@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -91,26 +93,52 @@ def backends() -> Iterator[Backends]:
     admin = os.environ.get("FLOORSYNC_DATABASE_URL")
     redis_url = os.environ.get("FLOORSYNC_REDIS_URL")
     with contextlib.ExitStack() as stack:
-        want_pg = admin is None and not _reachable(5432)
-        want_redis = redis_url is None and not _reachable(6379)
-        if want_pg or want_redis:
-            from server.embedded import embedded_backends
-
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fs-bench-")))
-            started = stack.enter_context(embedded_backends(folder, postgres=want_pg, redis=want_redis))
-            admin = admin or started.get("database_url")
-            redis_url = redis_url or started.get("redis_url")
-        admin = admin or MACHINE_POSTGRES
+        admin = admin or (MACHINE_POSTGRES if _reachable(5432) else None)
+        redis_url = redis_url or (MACHINE_REDIS if _reachable(6379) else None)
+        if admin is None or redis_url is None:
+            started = stack.enter_context(_embedded(admin, redis_url))
+            admin, redis_url = started["database_url"], started["redis_url"]
         name = f"fs_bench_{secrets.token_hex(4)}"
         _psql(admin, f'CREATE DATABASE "{name}"')
         try:
             yield Backends(
                 make_url(admin).set(database=name).render_as_string(hide_password=False),
-                redis_url or MACHINE_REDIS,
+                redis_url,
                 f"fs-bench-{name}",
             )
         finally:
             _psql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _embedded(database_url: str | None, redis_url: str | None) -> Iterator[dict[str, str]]:
+    """``floorsync backends`` in a temporary data dir: it starts the backends not given and prints all URLs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORSYNC_")}
+    given = {"FLOORSYNC_DATABASE_URL": database_url, "FLOORSYNC_REDIS_URL": redis_url}
+    env.update({name: url for name, url in given.items() if url})
+    with tempfile.TemporaryDirectory(prefix="fs-bench-") as folder, tempfile.TemporaryFile() as log:
+        env["FLOORSYNC_DATA_DIR"] = str(Path(folder) / "fs")
+        process = subprocess.Popen([sys.executable, "-m", "server.cli", "backends"], env=env, cwd=REPO,
+                                   stdout=subprocess.PIPE, stderr=log)
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 180)
+            line = process.stdout.readline() if ready else b""
+            if not line:
+                log.seek(0)
+                raise RuntimeError("floorsync backends did not start:\n" + log.read().decode()[-3000:])
+            yield json.loads(line)
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass
@@ -142,12 +170,13 @@ def server_processes(pid: int) -> list[psutil.Process]:
 
 @contextlib.contextmanager
 def server(
-    found: Backends, *, command: str = "demo", env: dict[str, str] | None = None, module: str = "server.cli"
+    found: Backends, *, command: str = "demo", env: dict[str, str] | None = None, sql_trace: Path | None = None
 ) -> Iterator[Server]:
     """A real ``floorsync`` process on a free port; stopped with SIGTERM afterwards.
 
-    ``module`` runs a wrapper of ``server.cli`` instead (e.g. ``load_tests.sql_trace``)."""
-    if _SHARED and module == "server.cli":
+    With ``sql_trace``, a process of its own (never ``bench all``'s) with one worker records every committed
+    transaction's SQL to that file (FLOORSYNC_SQL_TRACE)."""
+    if _SHARED and sql_trace is None:
         yield _SHARED["servers"][0]  # type: ignore[index]
         return
     port = free_port()
@@ -159,13 +188,14 @@ def server(
         FLOORSYNC_SECRET_KEY="bench-" + "k" * 48,
         FLOORSYNC_PORT=str(port),
         FLOORSYNC_LOG_LEVEL="warning",
-        # a wrapper module (the SQL trace) hooks into its own process: it runs one worker
-        FLOORSYNC_WORKERS=str(WORKERS if module == "server.cli" else 1),
+        FLOORSYNC_WORKERS=str(WORKERS if sql_trace is None else 1),
         **(env or {}),
     )
+    if sql_trace is not None:
+        environment["FLOORSYNC_SQL_TRACE"] = str(sql_trace)
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", module, command], env=environment, cwd=REPO, stdout=log, stderr=log
+            [sys.executable, "-m", "server.cli", command], env=environment, cwd=REPO, stdout=log, stderr=log
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -182,11 +212,7 @@ def server(
                 time.sleep(0.1)
             yield Server(process, url)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process)
 
 
 @contextlib.contextmanager

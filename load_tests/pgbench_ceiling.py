@@ -1,6 +1,6 @@
 """The PostgreSQL ceiling for pick scanning: the SQL a guided scan step sends, replayed by pgbench.
 
-1. A server wrapped by ``load_tests.sql_trace`` records every committed transaction while one picker
+1. A server started with FLOORSYNC_SQL_TRACE records every committed transaction while one picker
    scans ``tasks`` whole tasks (location, item, quantity, tote): one transaction per step.
 2. Each step's transaction becomes a pgbench script, parameters inlined; the Idempotency-Key becomes
    a fresh value per run (the same key twice would take the replay path instead). Everything else a
@@ -51,8 +51,7 @@ def trace_scan_steps(found: Backends, gtin_of: dict[str, str], *, tasks: int) ->
     prefix = "trace" + secrets.token_hex(4)
     with tempfile.TemporaryDirectory(prefix="fs-trace-") as folder:
         path = Path(folder) / "trace.jsonl"
-        env = {"FLOORSYNC_SQL_TRACE": str(path)}
-        with server(found, command="serve", module="load_tests.sql_trace", env=env) as traced:
+        with server(found, command="serve", sql_trace=path) as traced:
             asyncio.run(_scan_tasks(traced.url, gtin_of, tasks, prefix))
         transactions = [json.loads(line) for line in path.read_text().splitlines()]
     key = re.compile(rf"'{prefix}-\d+'")

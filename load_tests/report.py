@@ -1,73 +1,141 @@
-"""The Markdown table of ``bench all``: one row per figure, one column per size of history."""
+"""The Markdown table of ``bench all``: one row per figure, one column per size of history.
+
+    python -m load_tests.report --readme docs/figures.json
+
+``bench all`` writes the table beside its JSON (report.md). With ``--readme``, the table of a checked-in
+``bench all`` JSON replaces the one between README.md's figures markers; a unit test fails when
+README.md's table is not the rendering of docs/figures.json, so the README never shows hand-copied figures.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Row = tuple[str, Callable[[dict[str, Any]], Any]]
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+FIGURES = REPO / "docs" / "figures.json"
+START = "<!-- figures: generated from docs/figures.json by `python -m load_tests.report --readme docs/figures.json` -->"
+END = "<!-- /figures -->"
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _get(results: dict[str, Any], run: str, *keys: str) -> Any:
     value: Any = results.get(run, {})
     if "error" in value:
-        return "error"
+        return "failed"
     for key in keys:
         value = value.get(key) if isinstance(value, dict) else None
-    return "-" if value is None else value
+    return "-" if value is None else _number(value)
 
 
 def _pair(results: dict[str, Any], run: str, a: str, b: str, unit: str = "") -> str:
+    if "error" in results.get(run, {}):
+        return "failed"
     return f"{_get(results, run, a)} / {_get(results, run, b)}{unit}"
 
 
-def _scan_rows(report: dict[str, Any]) -> list[Row]:
-    rates: list[float] = []
-    for size in report["sizes"]:
-        for phase in size["results"].get("scan", {}).get("phases", []):
-            if phase["rate"] not in rates:
-                rates.append(phase["rate"])
-
-    def phase_cell(rate: float) -> Callable[[dict[str, Any]], Any]:
-        def cell(results: dict[str, Any]) -> Any:
-            phase = next((p for p in results.get("scan", {}).get("phases", []) if p["rate"] == rate), None)
-            if phase is None:
-                return "-"
-            return f"{phase['steps_per_s']} steps/s, p50 {phase['p50_ms']} / p99 {phase['p99_ms']} ms"
-
-        return cell
-
-    return [(f"pick-confirm scan steps at {rate:g}/s arriving", phase_cell(rate)) for rate in rates]
+def _phases(results: dict[str, Any], key: str) -> str:
+    phases = results.get("scan", {}).get("phases", [])
+    return " / ".join(str(_number(phase[key])) for phase in phases) or _get(results, "scan")
 
 
-ROWS: list[Row] = [
-    ("PostgreSQL ceiling for the same SQL (pgbench tps)", lambda r: _get(r, "scan", "pgbench_tps")),
-    ("best scan steps/s ÷ pgbench tps", lambda r: _get(r, "scan", "scan_to_pgbench_ratio")),
-    ("ATP p50 / p99 (HTTP)", lambda r: _pair(r, "atp", "atp_p50_ms", "atp_p99_ms", " ms")),
-    ("allocated order lines/s, 1 / 8 allocators", lambda r: _pair(r, "allocation", "allocation_lines_per_s_1",
-                                                                  "allocation_lines_per_s_8")),
-    ("units oversold in the allocation race", lambda r: _get(r, "allocation", "oversold")),
-    ("commit-to-WebSocket p50 / p99, 1k clients", lambda r: _pair(r, "fanout_1k", "lat_p50_ms", "lat_p99_ms", " ms")),
-    ("commit-to-WebSocket p50 / p99, 5k clients", lambda r: _pair(r, "fanout_5k", "lat_p50_ms", "lat_p99_ms", " ms")),
-    ("events lost, 1k / 5k clients", lambda r: f"{_get(r, 'fanout_1k', 'lost')} / {_get(r, 'fanout_5k', 'lost')}"),
-    ("server memory per idle WebSocket, 1k / 5k clients (KB)",
-     lambda r: f"{_get(r, 'fanout_1k', 'rss_per_conn_kb')} / {_get(r, 'fanout_5k', 'rss_per_conn_kb')}"),
-    ("1k clients resume after 200 missed events (s)", lambda r: _get(r, "resume", "resume_all_s")),
-    ("500 queued device mutations replayed (s)", lambda r: _get(r, "replay", "device_replay_s")),
-]
+def _scan_rates(report: dict[str, Any]) -> str:
+    rates = [p["rate"] for size in report["sizes"] for p in size["results"].get("scan", {}).get("phases", [])]
+    return " / ".join(f"{rate:,g}" for rate in dict.fromkeys(rates)) or "the scenario's"
+
+
+def _scan_ceiling(results: dict[str, Any]) -> str:
+    best, ratio = _get(results, "scan", "scan_best_steps_per_s"), _get(results, "scan", "scan_to_pgbench_ratio")
+    return f"{best} ÷ {_get(results, 'scan', 'pgbench_tps')} = **{ratio}**"
+
+
+def _fanout(results: dict[str, Any], run: str) -> str:
+    if "error" in results.get(run, {}):
+        return "failed"
+    return _pair(results, run, "lat_p50_ms", "lat_p99_ms", " ms") + f"; {_get(results, run, 'lost')} lost"
+
+
+def _rows(report: dict[str, Any]) -> list[Row]:
+    rates = _scan_rates(report)
+    return [
+        ("pick-confirm scan steps/s (best phase) ÷ PostgreSQL's own ceiling for the same SQL (pgbench tps, "
+         "same run)", _scan_ceiling),
+        (f"scan steps completed/s at {rates} arriving per s (64 pickers, open loop)",
+         lambda r: _phases(r, "steps_per_s")),
+        (f"scan step p99 (ms) at {rates} arriving per s", lambda r: _phases(r, "p99_ms")),
+        ("ATP p50 / p99 over HTTP", lambda r: _pair(r, "atp", "atp_p50_ms", "atp_p99_ms", " ms")),
+        ("allocated order lines/s (20-line orders), 1 / 8 concurrent allocators; units oversold in a race",
+         lambda r: _pair(r, "allocation", "allocation_lines_per_s_1", "allocation_lines_per_s_8")
+         + f"; {_get(r, 'allocation', 'oversold')}"),
+        ("commit-to-WebSocket p50 / p99, 1,000 clients at 200 events/s; lost", lambda r: _fanout(r, "fanout_1k")),
+        ("commit-to-WebSocket p50 / p99, 5,000 clients at 100 events/s; lost", lambda r: _fanout(r, "fanout_5k")),
+        ("server memory per idle WebSocket, 1,000 / 5,000 clients (KB)",
+         lambda r: f"{_get(r, 'fanout_1k', 'rss_per_conn_kb')} / {_get(r, 'fanout_5k', 'rss_per_conn_kb')}"),
+        ("1,000 clients resume after 200 missed events (s)", lambda r: _get(r, "resume", "resume_all_s")),
+        ("one device's 500 queued mutations replayed (s)", lambda r: _get(r, "replay", "device_replay_s")),
+    ]
 
 
 def markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown table, with the conditions it was measured under."""
     sizes = report["sizes"]
-    head = "| figure | " + " | ".join(f"{s['movements']:,} movements" for s in sizes) + " |"
+    head = "| what it measures | " + " | ".join(f"{s['movements']:,} movements in history" for s in sizes) + " |"
     lines = [head, "|" + " --- |" * (len(sizes) + 1)]
-    for label, cell in _scan_rows(report) + ROWS:
+    for label, cell in _rows(report):
         lines.append(f"| {label} | " + " | ".join(str(cell(s["results"])) for s in sizes) + " |")
     dataset = report.get("dataset", {})
+    workers = report.get("workers_per_server", 1)
     lines.append("")
     lines.append(
-        f"{report['server_processes']} server process(es); dataset: {dataset.get('order_lines_seeded', '?')} "
-        "allocated order lines seeded through the API, plus what each scenario arranges."
+        f"{report['server_processes']} server process(es) of {workers} worker(s); dataset: "
+        f"{_number(dataset.get('order_lines_seeded', '?'))} allocated order lines seeded through the API, "
+        "plus what each scenario arranges."
     )
+    failed = [
+        f"- `{name}` at {size['movements']:,} movements failed: {_first_line(outcome['error'])}"
+        for size in sizes
+        for name, outcome in size["results"].items()
+        if "error" in outcome
+    ]
+    lines.extend(["", *failed] if failed else [])
     return "\n".join(lines) + "\n"
+
+
+def _first_line(error: str) -> str:
+    return error.split(" (see ")[0].splitlines()[0]
+
+
+def with_table(readme: str, report: dict[str, Any]) -> str:
+    """``readme`` with the text between its figures markers replaced by the report's table."""
+    head, found, rest = readme.partition(START + "\n")
+    _, found_end, tail = rest.partition(END)
+    if not (found and found_end):
+        raise ValueError(f"README.md lacks the figures markers {START!r} ... {END!r}")
+    return head + START + "\n" + markdown(report) + END + tail
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m load_tests.report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--readme", type=Path, required=True, metavar="REPORT_JSON",
+                        help="a `bench all --json` report whose table goes into README.md")
+    args = parser.parse_args(argv)
+    README.write_text(with_table(README.read_text(encoding="utf-8"), json.loads(args.readme.read_text())),
+                      encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

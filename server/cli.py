@@ -1,4 +1,4 @@
-"""``floorsync``: serve, migrate, demo (seed then serve), createuser, import."""
+"""``floorsync``: serve, migrate, demo (seed then serve), createuser, import, backends."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import json
 import logging
 import os
 import signal
@@ -231,6 +232,14 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> None:
         _serve(resolved, seed=args.command == "demo", sock=sock, workers=workers)
 
 
+def _backends_command(settings: Settings, args: argparse.Namespace) -> None:
+    """Start the embedded backends (those not configured), print their URLs as one JSON line, hold them."""
+    with backends(settings) as resolved:
+        print(json.dumps({"database_url": resolved.database_url, "redis_url": resolved.redis_url}), flush=True)
+        while True:
+            signal.pause()  # until SIGINT/SIGTERM, which unwinds and stops them
+
+
 class CommandFailed(RuntimeError):
     """The command could not do its job; the message is the one line to print."""
 
@@ -262,6 +271,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": _migrate_command,
     "createuser": _createuser,
     "import": _import_command,
+    "backends": _backends_command,
 }
 
 
@@ -304,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="a .csv or .json file")
     imp.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     imp.add_argument("--user", default="cli", help="who the history names as the author")
+    command("backends", "start the embedded PostgreSQL and Redis (those not configured), print their URLs as one "
+            "JSON line on stdout and keep them running until stopped (for tools that start servers of their own)")
     return parser
 
 

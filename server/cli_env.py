@@ -28,6 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": "first retry delay of a failed delivery, doubled each time (default 1)",
     "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": "longest retry delay (default 600)",
     "FLOORSYNC_WEBHOOK_FAILING_AFTER": "failures in a row that raise a webhook_failing exception (default 5)",
+    "FLOORSYNC_SQL_TRACE": "file to append each committed transaction's SQL to, one JSON line each (benchmarks; slow)",
 }
 
 _BACKENDS = ("FLOORSYNC_ENV", "FLOORSYNC_DATABASE_URL", "FLOORSYNC_REDIS_URL", "FLOORSYNC_DATA_DIR")
@@ -54,6 +55,7 @@ _SERVING = (
     "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S",
     "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S",
     "FLOORSYNC_WEBHOOK_FAILING_AFTER",
+    "FLOORSYNC_SQL_TRACE",
 )
 
 READS: dict[str, tuple[str, ...]] = {
@@ -62,6 +64,7 @@ READS: dict[str, tuple[str, ...]] = {
     "migrate": (*_BACKENDS, "FLOORSYNC_LOG_LEVEL"),
     "createuser": _BACKENDS,
     "import": _BACKENDS,
+    "backends": _BACKENDS,
 }
 
 

@@ -15,6 +15,7 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
+from server import sql_trace
 from server.http_protocol import limit_heads
 from server.settings import Settings, SettingsError
 
@@ -92,6 +93,7 @@ def worker_app() -> Litestar:
 
     settings = Settings.from_env()
     limit_heads(settings.max_header_bytes)
+    sql_trace.install_from_env()
     return create_app(settings)
 
 
@@ -104,6 +106,7 @@ def run(settings: Settings, sock: socket.socket, *, workers: int) -> None:
     if workers <= 1:
         from server.app import create_app
 
+        sql_trace.install_from_env()
         server = uvicorn.Server(_config(create_app(settings), settings=settings, workers=1))
         server.run(sockets=[sock])
         if not server.started:

@@ -1,7 +1,9 @@
-"""The ``floorsync`` command as people use it: help, a user added beside a running server, a taken port."""
+"""The ``floorsync`` command as people use it: help, a user added beside a running server, a taken port,
+embedded backends for tools that start servers of their own."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from server.cli_env import READS
 from tests.backends import free_port, wait_until
@@ -55,6 +58,7 @@ def _lines(result: subprocess.CompletedProcess[str]) -> list[str]:
         ("demo", ["--workers", "--host", "--port"]),
         ("migrate", []),
         ("createuser", ["--role", "--warehouse", "--display-name", "--password", "--badge", "--pin"]),
+        ("backends", []),
     ],
 )
 def test_each_command_help_lists_its_options_and_environment(command: str, options: list[str], tmp_path: Path) -> None:
@@ -119,3 +123,23 @@ async def test_createuser_beside_a_running_server_answers_in_one_line(data_dir: 
     log = (data_dir / "logs" / "embedded.log").read_bytes()
     assert b"initdb" in log and b"Running commandline" in log
     assert not (data_dir / "backends.json").exists(), "the hand-off file goes when the server stops"
+
+
+@pytest.mark.e2e
+def test_backends_prints_the_urls_of_what_it_started_and_stops_it_on_sigterm(data_dir: Path) -> None:
+    env = _env(data_dir, free_port())
+    env["FLOORSYNC_DATABASE_URL"] = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"  # given: only Redis starts
+    process = subprocess.Popen([sys.executable, "-m", "server.cli", "backends"], env=env, cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        assert urls["database_url"] == env["FLOORSYNC_DATABASE_URL"]
+        assert redis.Redis.from_url(urls["redis_url"]).ping()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors.decode()[-2000:]
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(urls["redis_url"]).ping()
+    assert not (data_dir / "backends.json").exists()

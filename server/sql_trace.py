@@ -1,9 +1,9 @@
-"""Run ``floorsync`` while recording every committed transaction's SQL, parameters inlined.
+"""Record every committed transaction's SQL, parameters inlined, when FLOORSYNC_SQL_TRACE names a file.
 
-    FLOORSYNC_SQL_TRACE=/tmp/trace.jsonl python -m load_tests.sql_trace serve
+    FLOORSYNC_SQL_TRACE=/tmp/trace.jsonl FLOORSYNC_WORKERS=1 floorsync serve
 
 Each committed transaction becomes one JSON line: a list of SQL statements with their parameters
-rendered as literals, ready for a pgbench script. The benchmark uses it to replay exactly what the
+rendered as literals, ready for a pgbench script. The benchmarks use it to replay exactly what the
 server sent PostgreSQL, without the application in between. Only for benchmarks: it costs time.
 """
 
@@ -14,7 +14,6 @@ import decimal
 import json
 import os
 import re
-import sys
 import uuid
 from typing import Any
 
@@ -99,15 +98,8 @@ class Recorder:
         self.pending.pop(id(conn), None)
 
 
-def main() -> int:
-    """Install the recorder (when FLOORSYNC_SQL_TRACE names a file), then run ``floorsync``."""
+def install_from_env() -> None:
+    """Start recording in this process when FLOORSYNC_SQL_TRACE names a file (each worker installs its own)."""
     path = os.environ.get("FLOORSYNC_SQL_TRACE")
     if path:
         Recorder(path).install()
-    from server.cli import main as floorsync
-
-    return floorsync(sys.argv[1:])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
