@@ -24,6 +24,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._heads = 0  # heads completed on this connection
+        self._messages = 0  # messages (head and body) completed on this connection
         self._refused = False
 
     def on_message_begin(self) -> None:
@@ -37,15 +38,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._messages += 1
         self._in_head = True  # whatever comes next on this connection is the next request's head
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # the rest of a refused head: read and dropped until the connection closes
-        heads = self._heads
+        heads, messages = self._heads, self._messages
         super().data_received(data)
-        if self._heads != heads:
-            self._head_bytes = 0  # a head ended in this read: what followed it is a body (or a next, small head)
+        if self._heads != heads or self._messages != messages:
+            # a head or a body ended in this read: the rest of it is a body or the start of the next head,
+            # which the next reads count (a read that ends a body is mostly body, never all head)
+            self._head_bytes = 0
         elif self._in_head and not self.transport.is_closing():
             # the parser holds at most the limit plus one read of an unfinished head
             self._head_bytes += len(data)
