@@ -175,7 +175,7 @@ async def controlled(page: Page) -> None:
     async def control() -> bool:
         return bool(await page.evaluate("navigator.serviceWorker.controller !== null"))
 
-    await wait_until(control, timeout_s=60, what="the service worker to control the page")
+    await wait_until(control, what="the service worker to control the page")
 
 
 async def wedge(page: Page, code: str) -> None:

@@ -47,7 +47,7 @@ async def test_a_supervisor_sees_a_failing_endpoint_and_replays_its_dead_letter(
             rows: list[dict[str, Any]] = await floor.call("super1", "GET", f"/api/webhooks/{sub_id}/dead-letters")
             return rows
 
-        await wait_until(dead_letters, timeout_s=60, what="the delivery to be dead-lettered")
+        await wait_until(dead_letters, what="the delivery to be dead-lettered")
 
         _, page = await device(browser, contexts, TABLET)
         await log_in(page, floor, "super1", path="/supervisor")
@@ -67,6 +67,6 @@ async def test_a_supervisor_sees_a_failing_endpoint_and_replays_its_dead_letter(
             rows = await floor.call("super1", "GET", f"/api/webhooks/{sub_id}/dead-letters?state=delivered")
             return len(rows) == 1
 
-        await wait_until(delivered, timeout_s=60, what="the replay to be delivered")
+        await wait_until(delivered, what="the replay to be delivered")
         replays = [r for r in receiver.acknowledged if r.headers["floorsync-replay"] == "true"]
         assert [r.event["entity_id"] for r in replays] == [code]

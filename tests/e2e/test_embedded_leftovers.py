@@ -55,7 +55,7 @@ async def stop_and_check_nothing_left(server: ServerProcess, data_dir: Path, *, 
     server.send_signal(how)
     output = server.finish(timeout_s=120)
     assert server.returncode == 0, output.decode()[-3000:]
-    await wait_until(lambda: not running_on(data_dir), timeout_s=60, what=f"nothing left on {data_dir}")
+    await wait_until(lambda: not running_on(data_dir), what=f"nothing left on {data_dir}")
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     return output
 
@@ -78,7 +78,8 @@ async def test_a_killed_demo_leaves_no_backends_and_a_restart_after_a_total_kill
         server.send_signal(signal.SIGKILL)
         server.finish()
         # the watchdog saw its server go and stopped both backends
-        await wait_until(lambda: not running_on(data_dir), timeout_s=60, what="the watchdog to stop the backends")
+        # (its stop may take twice STOP_TIMEOUT_S on a loaded machine: a signal, then a kill)
+        await wait_until(lambda: not running_on(data_dir), what="the watchdog to stop the backends")
         assert not psutil.pid_exists(first_pg)
 
         # now the server and its watchdog killed together (the OOM killer, kill -9 of the group):

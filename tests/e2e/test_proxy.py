@@ -104,7 +104,7 @@ async def test_caddy_serves_two_instances_over_tls_with_websockets(seeded: Setti
             https = f"https://{site}"
             ca = tmp_path / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
             try:
-                await wait_until(lambda: _answers(https, ca), timeout_s=60, what="Caddy to serve over TLS")
+                await wait_until(lambda: _answers(https, ca), what="Caddy to serve over TLS")
             except AssertionError as exc:
                 raise AssertionError(f"{exc}; Caddy printed: {proxy.output().decode()[-3000:]}") from None
             trusted = ssl.create_default_context(cafile=str(ca))

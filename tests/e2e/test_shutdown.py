@@ -58,7 +58,7 @@ async def one_round(settings: Settings, data_dir: Path, n: int) -> float:
                 await feed.subscribe(topic, position=position[topic.split(":")[1]])
         writer = asyncio.create_task(traffic(device, f"SD{n}"))
         # mid-traffic: events are flowing to the sockets when the signal comes
-        await feeds[0].wait_for(lambda f: len(f.topics["board:WH1"].events) >= 3, timeout_s=60)
+        await feeds[0].wait_for(lambda f: len(f.topics["board:WH1"].events) >= 3)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         await wait_until(lambda: process.poll() is not None, timeout_s=EXIT_WITHIN_S * 3, interval_s=0.05,

@@ -113,7 +113,7 @@ async def test_events_reach_sockets_on_both_workers_and_one_relay_writes_per_war
                         "location.create", {"warehouse": "WH1", "code": code, "zone": "Z", "kind": "storage"}
                     )
                 for feed in feeds:
-                    await feed.wait_for(lambda f: len(f.topics["board:WH1"].events) >= len(codes), timeout_s=60)
+                    await feed.wait_for(lambda f: len(f.topics["board:WH1"].events) >= len(codes))
                     events = feed.topics["board:WH1"].events
                     assert [e["entity_id"] for e in events] == codes
                     seqs = [e["seq"] for e in events]

@@ -34,7 +34,7 @@ async def busy_warehouse(db: async_sessionmaker[AsyncSession], *members: str, ro
     async def all_stamped() -> bool:
         return await published_through(db, warehouse) == rounds * 5
 
-    await wait_until(all_stamped, timeout_s=60, what="the relay to stamp every event")
+    await wait_until(all_stamped, what="the relay to stamp every event")
     return warehouse
 
 
@@ -91,7 +91,7 @@ async def test_the_feed_pages_gap_free_and_resumes_from_next_after(
 
     # new events later: the feed picks up exactly after where it stopped
     more = await produce(db, warehouse, 3)
-    await wait_until(lambda: _stamped(db, warehouse, 28), timeout_s=60, what="three more stamped")
+    await wait_until(lambda: _stamped(db, warehouse, 28), what="three more stamped")
     later, _ = await read_all(api, admin, after=25, warehouse=warehouse)
     assert [(e["seq"], e["entity_id"]) for e in later] == list(zip((26, 27, 28), more, strict=True))
 

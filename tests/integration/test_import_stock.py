@@ -120,7 +120,7 @@ async def test_a_20k_row_file_streams_in_pieces_with_its_progress_readable_meanw
                 ).encode()
                 if start == rows // 2:
                     # the server has read part of the file and not yet the rest: its progress shows
-                    await wait_until(running_with_rows, timeout_s=60, what="the import's progress")
+                    await wait_until(running_with_rows, what="the import's progress")
 
         response = await http.post("/api/imports/items", headers=headers | CSV, content=body())
         assert response.status_code == 200, response.text
