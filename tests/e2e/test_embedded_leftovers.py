@@ -33,6 +33,15 @@ def running_on(data_dir: Path) -> dict[int, str]:
     return found
 
 
+def _described(pids: dict[int, str]) -> list[str]:
+    """What each process is, for a failure message: pid, name and command line."""
+    described = []
+    for pid, name in pids.items():
+        with contextlib.suppress(psutil.Error):
+            described.append(f"{pid} {name}: {' '.join(psutil.Process(pid).cmdline())[:200]}")
+    return described
+
+
 def postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "postgres" / "postmaster.pid").read_text().split("\n", 1)[0])
 
@@ -79,7 +88,10 @@ async def test_a_killed_demo_leaves_no_backends_and_a_restart_after_a_total_kill
         server.finish()
         # the watchdog saw its server go and stopped both backends
         # (its stop may take twice STOP_TIMEOUT_S on a loaded machine: a signal, then a kill)
-        await wait_until(lambda: not running_on(data_dir), what="the watchdog to stop the backends")
+        try:
+            await wait_until(lambda: not running_on(data_dir), what="the watchdog to stop the backends")
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}; still running: {_described(running_on(data_dir))}") from None
         assert not psutil.pid_exists(first_pg)
 
         # now the server and its watchdog killed together (the OOM killer, kill -9 of the group):
