@@ -15,8 +15,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
+from scanners.gs1 import with_check_digit
 from server.db import make_engine
-from server.seed import gs1_check_digit
 from server.settings import Settings
 
 MARKER_PO = "PO-DEMO-0001"
@@ -85,7 +85,7 @@ async def _login(client: AsyncTestClient[Any], username: str, password: str) -> 
 
 def _sscc(serial: int) -> str:
     body = "0" + "0614141" + f"{serial:09d}"
-    return body + gs1_check_digit(body)
+    return with_check_digit(body)
 
 
 async def _stage_inbound(supervisor: _Api, skus: list[str]) -> None:
@@ -129,7 +129,7 @@ async def _stage_orders(rep: _Api, supervisor: _Api, *, plan: tuple[Any, ...], s
 async def stage_demo_day(settings: Settings, *, progress: Callable[[str], None] = lambda _: None) -> dict[str, int]:
     """Stage the demo's day once per database; a second call changes nothing and returns zeros."""
     from server.app import create_app
-    from server.seed import DEMO_USERS
+    from server.seed_data import DEMO_USERS
 
     if await _already_staged(settings):
         return {"orders": 0, "waves": 0, "asns": 0}

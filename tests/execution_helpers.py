@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.seed import gs1_check_digit
+from scanners.gs1 import with_check_digit
 from tests.conftest import auth_headers, new_key
 from tests.stock_helpers import assert_inventory_invariants, new_item, place
 
@@ -20,7 +20,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def new_sscc() -> str:
     body = "0" + "0614141" + f"{secrets.randbelow(10**9):09d}"
-    return body + gs1_check_digit(body)
+    return with_check_digit(body)
 
 
 async def gtin_of(db: Sessions, sku: str) -> str:

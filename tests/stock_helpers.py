@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.seed import gs1_check_digit
+from scanners.gs1 import with_check_digit
 from tests.conftest import new_key
 
 Client = AsyncTestClient[Litestar]
@@ -20,7 +20,7 @@ _gtins = itertools.count(int(secrets.token_hex(2), 16) * 1000)
 
 def fresh_gtin() -> str:
     body = f"20{next(_gtins):010d}"  # GS1 prefix 20-29: restricted circulation, never a real product
-    return body + gs1_check_digit(body)
+    return with_check_digit(body)
 
 
 async def new_item(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
-from server.seed import gs1_check_digit
+from scanners.gs1 import with_check_digit
 from tests.browser.conftest import Floor, device, log_in, screenshot, stocked_items, wedge
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 def _sscc() -> str:
     body = "0" + "0614141" + f"{secrets.randbelow(10**9):09d}"
-    return body + gs1_check_digit(body)
+    return with_check_digit(body)
 
 
 async def _delivery(floor: Floor) -> tuple[dict[str, Any], dict[str, Any], str, str]:
