@@ -1,4 +1,5 @@
-"""Background upkeep while the app runs: tasks whose lease lapsed go back to the open pool."""
+"""Background upkeep while the app runs: tasks whose lease lapsed go back to the open pool, and login
+counters whose window has passed are forgotten."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from litestar import Litestar
 
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
+from server.auth.throttle import forget_expired_attempts
 from server.services.board import release_lapsed_leases
 
 log = logging.getLogger("floorsync.sweeper")
@@ -20,8 +22,10 @@ SWEEP_EVERY_S = 15.0
 async def sweep_once(app: Litestar) -> int:
     """One pass in its own transaction; wakes the relay so boards see the released tasks at once."""
     async with app.state.sessionmaker() as db:
+        now = datetime.now(UTC)
         async with db.begin():
-            released = await release_lapsed_leases(db, now=datetime.now(UTC))
+            released = await release_lapsed_leases(db, now=now)
+            await forget_expired_attempts(db, now=now, window_s=app.state.settings.login_window_s)
         if released and app.state.after_commit is not None:
             await app.state.after_commit(db)
     return released

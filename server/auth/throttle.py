@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import exception_queue as queue
 from domain.exception_queue import ExceptionKind
@@ -28,6 +29,8 @@ _RESERVE = text(
     " RETURNING key, attempts, window_start"
 )
 _RELEASE = text("UPDATE login_counters SET attempts = GREATEST(attempts - 1, 0) WHERE key IN (:account, :address)")
+# a counter whose window has passed counts as nothing (the next attempt starts it again at 1)
+_FORGET = text("DELETE FROM login_counters WHERE window_start <= :expired")
 
 
 def _keys(account: str, address: str) -> dict[str, str]:
@@ -60,6 +63,12 @@ async def release_attempt(ctx: AuthContext, *, account: str, address: str) -> No
     """A login succeeded: it no longer counts as a guess."""
     async with ctx.sessionmaker() as db, db.begin():
         await db.execute(_RELEASE, _keys(account, address))
+
+
+async def forget_expired_attempts(db: AsyncSession, *, now: datetime, window_s: float) -> int:
+    """Drop the counters whose window has passed, so every address ever seen does not stay a row."""
+    result = await db.execute(_FORGET, {"expired": now - timedelta(seconds=window_s)})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.settings import Settings
+from server.sweeper import sweep_once
 from tests.conftest import DEMO_PASSWORDS, app_with, new_key
 from tests.live import serve
 
@@ -158,3 +159,24 @@ async def test_healthz_stays_quick_while_a_shift_logs_in(seeded: Settings) -> No
             f"mean {during_mean * 1000:.1f} ms, {base_mean * 1000:.1f} ms before"
         )
         assert during50 < base50 * 4 + 0.040, f"p50 {during50 * 1000:.1f} ms vs {base50 * 1000:.1f} ms before"
+
+
+async def test_the_sweeper_forgets_counters_whose_window_has_passed(
+    seeded: Settings, db: async_sessionmaker[AsyncSession]
+) -> None:
+    app = app_with(seeded)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
+        old = await make_user(client, roles=["picker"], warehouses=["WH1"], password="right-password-1")
+        recent = await make_user(client, roles=["picker"], warehouses=["WH1"], password="right-password-1")
+        for user in (old, recent):
+            wrong = await client.post("/api/auth/login", json={"username": user["username"], "password": "wrong"})
+            assert wrong.status_code == 401, wrong.text
+        keys = [f"account:{old['username']}", f"account:{recent['username']}"]
+        async with db() as session, session.begin():
+            await session.execute(
+                text("UPDATE login_counters SET window_start = now() - interval '1 day' WHERE key = :k"), {"k": keys[0]}
+            )
+        await sweep_once(app)
+        async with db() as session:
+            left = set(await session.scalars(text("SELECT key FROM login_counters WHERE key = ANY(:k)"), {"k": keys}))
+    assert left == {keys[1]}  # the lapsed one is gone, the live one still counts
