@@ -5,19 +5,28 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 Env = Literal["dev", "prod"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# input bounds (docs/operations.md): field -> environment variable; each a positive integer
-LIMITS = {
-    "max_body_bytes": "FLOORSYNC_MAX_BODY_BYTES",
-    "max_header_bytes": "FLOORSYNC_MAX_HEADER_BYTES",
-    "max_json_depth": "FLOORSYNC_MAX_JSON_DEPTH",
-    "max_document_lines": "FLOORSYNC_MAX_DOCUMENT_LINES",
-    "max_quantity": "FLOORSYNC_MAX_QUANTITY",
+
+# The numeric settings (docs/operations.md): environment variable -> (field, its type, lowest value allowed)
+NUMBERS: dict[str, tuple[str, type[int] | type[float], float]] = {
+    # input bounds
+    "FLOORSYNC_MAX_BODY_BYTES": ("max_body_bytes", int, 1),
+    "FLOORSYNC_MAX_HEADER_BYTES": ("max_header_bytes", int, 1),
+    "FLOORSYNC_MAX_JSON_DEPTH": ("max_json_depth", int, 1),
+    "FLOORSYNC_MAX_DOCUMENT_LINES": ("max_document_lines", int, 1),
+    "FLOORSYNC_MAX_QUANTITY": ("max_quantity", int, 1),
+    "FLOORSYNC_HASH_CONCURRENCY": ("hash_concurrency", int, 1),
+    # outbound webhooks
+    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int, 1),
+    "FLOORSYNC_WEBHOOK_TIMEOUT_S": ("webhook_timeout_s", float, 0.1),
+    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": ("webhook_backoff_base_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": ("webhook_backoff_cap_s", float, 0.0),
+    "FLOORSYNC_WEBHOOK_FAILING_AFTER": ("webhook_failing_after", int, 1),
 }
 
 
@@ -107,16 +116,11 @@ class Settings:
         if log_level not in LOG_LEVELS:
             known = ", ".join(LOG_LEVELS).lower()
             raise SettingsError(f"FLOORSYNC_LOG_LEVEL must be one of {known}, not {log_level.lower()!r}")
-        defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
-        limits = {field: _positive_int(env, name, defaults[field]) for field, name in LIMITS.items()}
-        # half the cores by default: the other half keep the event loop (every scan and socket) moving
-        hash_text = env.get("FLOORSYNC_HASH_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2)))
-        if not hash_text.isdigit() or int(hash_text) < 1:
-            raise SettingsError(f"FLOORSYNC_HASH_CONCURRENCY must be a positive integer, not {hash_text!r}")
+        # half the cores hash by default: the other half keep the event loop (every scan and socket) moving
+        numbers = {"hash_concurrency": max(1, (os.cpu_count() or 2) // 2)} | _numbers(env)
         proxies = parse_proxies(env.get("FLOORSYNC_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("FLOORSYNC_DATA_DIR", ".floorsync")).expanduser().resolve()
         pwa_dir = env.get("FLOORSYNC_PWA_DIR")
-        webhooks = _webhook_settings(env)
         return cls(
             database_url=database_url,
             redis_url=redis_url,
@@ -128,20 +132,9 @@ class Settings:
             redis_namespace=env.get("FLOORSYNC_REDIS_NAMESPACE", "fs"),
             pwa_dir=Path(pwa_dir).resolve() if pwa_dir else None,
             log_level=log_level,
-            hash_concurrency=int(hash_text),
             trusted_proxies=proxies,
-            **limits,
-            **webhooks,
+            **numbers,
         )
-
-
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    text = env.get(name)
-    if text is None or text == "":
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise SettingsError(f"{name} must be a positive whole number, not {text!r}")
-    return int(text)
 
 
 def parse_proxies(text: str) -> tuple[str, ...]:
@@ -157,27 +150,20 @@ def parse_proxies(text: str) -> tuple[str, ...]:
     return proxies
 
 
-# FLOORSYNC_WEBHOOK_* variables: (field, parser, lowest value allowed)
-_WEBHOOK_ENV: dict[str, tuple[str, type[int] | type[float], float]] = {
-    "FLOORSYNC_WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int, 1),
-    "FLOORSYNC_WEBHOOK_TIMEOUT_S": ("webhook_timeout_s", float, 0.1),
-    "FLOORSYNC_WEBHOOK_BACKOFF_BASE_S": ("webhook_backoff_base_s", float, 0.0),
-    "FLOORSYNC_WEBHOOK_BACKOFF_CAP_S": ("webhook_backoff_cap_s", float, 0.0),
-    "FLOORSYNC_WEBHOOK_FAILING_AFTER": ("webhook_failing_after", int, 1),
-}
-
-
-def _webhook_settings(env: dict[str, str]) -> dict[str, Any]:
+def _numbers(env: dict[str, str]) -> dict[str, Any]:
+    """The numeric settings the environment sets (``NUMBERS``), each checked against its type and bounds."""
     found: dict[str, Any] = {}
-    for name, (field, parse, lowest) in _WEBHOOK_ENV.items():
-        if name not in env:
+    for name, (field, parse, lowest) in NUMBERS.items():
+        text = env.get(name, "")
+        if text == "":
             continue
         try:
-            value = parse(env[name])
+            value = parse(text)
         except ValueError:
-            raise SettingsError(f"{name} must be a number, not {env[name]!r}") from None
+            kind = "whole number" if parse is int else "number"
+            raise SettingsError(f"{name} must be a {kind} of at least {lowest:g}, not {text!r}") from None
         if value < lowest:
-            raise SettingsError(f"{name} must be at least {lowest}, not {value}")
+            raise SettingsError(f"{name} must be at least {lowest:g}, not {text!r}")
         found[field] = value
     return found
 

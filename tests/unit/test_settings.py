@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from server.settings import Settings, SettingsError
@@ -27,10 +29,17 @@ def test_input_limits_are_read_from_the_environment() -> None:
     assert defaults.max_json_depth == Settings().max_json_depth
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "1e6", "lots"])
+@pytest.mark.parametrize("value", ["0", "-1", "1e6", "lots", "2.5"])
 def test_an_input_limit_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
-    with pytest.raises(SettingsError, match="FLOORSYNC_MAX_JSON_DEPTH must be a positive whole number"):
+    with pytest.raises(SettingsError, match=r"FLOORSYNC_MAX_JSON_DEPTH must be (a whole number of )?at least 1"):
         Settings.from_env({"FLOORSYNC_MAX_JSON_DEPTH": value})
+
+
+def test_hash_concurrency_defaults_to_half_the_cores_and_is_read_like_every_number() -> None:
+    assert Settings.from_env({}).hash_concurrency == max(1, (os.cpu_count() or 2) // 2)
+    assert Settings.from_env({"FLOORSYNC_HASH_CONCURRENCY": "3"}).hash_concurrency == 3
+    with pytest.raises(SettingsError, match="FLOORSYNC_HASH_CONCURRENCY must be at least 1"):
+        Settings.from_env({"FLOORSYNC_HASH_CONCURRENCY": "0"})
 
 
 def test_webhook_settings_are_read_from_the_environment_with_defaults() -> None:
