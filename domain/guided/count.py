@@ -26,7 +26,7 @@ class CountedQty:
 
 
 @dataclass(frozen=True, slots=True)
-class CountedLine:
+class CountedEntry:
     sku: str
     lot: str | None
     qty: int
@@ -45,7 +45,7 @@ class CountPrompt:
     uom_factor: int | None
     can_finish: bool
     lot_tracked: bool | None  # a one-item count tells whether its item needs a lot, for offline counting
-    counted: list[CountedLine]
+    counted: list[CountedEntry]
 
 
 def next_step(marks: Sequence[Mark]) -> str:
@@ -125,7 +125,7 @@ class CountFlow:
             uom_factor=pending.factor if pending else None,
             can_finish=step == "item",
             lot_tracked=work.lot_tracked if t.item else None,
-            counted=[CountedLine(s, lot or None, c.qty) for (s, lot), c in sorted(counted(marks).items())],
+            counted=[CountedEntry(s, lot or None, c.qty) for (s, lot), c in sorted(counted(marks).items())],
         )
 
     def accept(self, work: Work, marks: Sequence[Mark], scan: Scan) -> Accepted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any
 
 from domain.guided.base import Work
 
@@ -21,19 +21,7 @@ class MovePrompt:
     to_location: str | None
 
 
-class MoveFields(TypedDict):
-    step: str
-    task_id: str
-    location: str
-    sku: str | None
-    description: str
-    lot: str | None
-    lot_required: bool
-    qty: int
-    to_location: str | None
-
-
-def move_fields(work: Work, step: str) -> MoveFields:
+def move_fields(work: Work, step: str) -> dict[str, Any]:
     """The fields of a move prompt at ``step`` (a flow's prompt adds its own)."""
     t = work.task
     return {

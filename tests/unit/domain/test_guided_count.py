@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import DomainError
 from domain.guided import Scan, Work
-from domain.guided.count import CountedLine, CountedQty, CountFlow, check_finish, counted
+from domain.guided.count import CountedEntry, CountedQty, CountFlow, check_finish, counted
 from domain.tasks import TaskKind
 from tests.unit.domain.guided_support import in_progress, refused, walk
 
@@ -26,7 +26,7 @@ def test_a_blind_count_asks_location_then_item_and_quantity_in_base_units() -> N
     prompt = after_item.prompt
     assert (prompt.step, prompt.scanned_sku, prompt.uom_factor, prompt.can_finish) == ("quantity", "SKU-1", 12, False)
     done = walk(FLOW, work, [Scan("A-01"), CASE, Scan(qty=2), Scan("SKU-1"), Scan(qty=3)])
-    assert done.prompt.counted == [CountedLine("SKU-1", None, 27)]
+    assert done.prompt.counted == [CountedEntry("SKU-1", None, 27)]
     assert done.prompt.can_finish and done.done is None
 
 
