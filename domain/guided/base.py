@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from domain.errors import DomainError, Invalid, Rejected
+from domain.errors import DomainError, Rejected
 from domain.tasks import ACTIVE_STATES, Task, TaskKind, TaskState
 
 
@@ -154,13 +154,6 @@ def check_quantity(
     if not 0 <= qty <= most:
         raise out_of_range(qty)
     return qty
-
-
-def require_scan(scan: Scan, step: str) -> str:
-    """The barcode of a scanning step; an empty one is refused."""
-    if not scan.value:
-        raise Invalid("scan.empty", "Nothing scanned. Scan again", step=step)
-    return scan.value
 
 
 def last(marks: Sequence[Mark], step: str) -> Mark | None:
