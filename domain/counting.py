@@ -50,10 +50,13 @@ def evaluate_count(
     auto_adjust_limit: int,
     counted_by: str,
     now: datetime,
+    free_qty: int | None = None,
 ) -> CountDecision:
     """Value the variance at average cost; below ``auto_adjust_limit`` (minor units) it books itself.
 
-    At or above the limit a supervisor must approve, so an exception is raised for the queue.
+    At or above the limit a supervisor must approve, so an exception is raised for the queue. So
+    does a loss of more than ``free_qty`` (the stock not allocated to orders, when given), whatever
+    its value: stock promised to orders must not vanish on its own.
     """
     if line.counted_qty < 0:
         raise Invalid("count.invalid_quantity", "A count cannot be negative.")
@@ -63,7 +66,7 @@ def evaluate_count(
     value = variance * unit_cost
     if variance == 0:
         action = CountAction.NONE
-    elif abs(value) < auto_adjust_limit:
+    elif abs(value) < auto_adjust_limit and (free_qty is None or -variance <= free_qty):
         action = CountAction.AUTO_ADJUST
     else:
         action = CountAction.NEEDS_APPROVAL

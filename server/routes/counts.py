@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from domain.guided import FLOOR_ROLES
 from server.auth.principal import ensure_warehouse, requires
 from server.deps import Caller, Db
 from server.mutations import register
@@ -25,7 +26,7 @@ from server.services.counts import RequestCount, ScheduleCounts, finish_count, r
 from server.services.floor_mutations import SubmitCount, submit_count
 
 SUPERVISOR = requires("supervisor")
-FLOOR = requires("picker", "receiver", "supervisor")
+FLOOR = requires(*sorted(FLOOR_ROLES))  # each task kind narrows it (domain/guided/roles)
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from domain.errors import NotFound, Rejected
+from domain.errors import NotFound
+from domain.guided import FLOOR_ROLES, require_worker
 from domain.tasks import TaskKind
 from server.auth.principal import requires
 from server.deps import Caller, Db
 from server.mutations import register
-from server.services import tasks
-from server.services.count_scans import count_prompt, scan_count  # cycle counts (issue #4 item 9)
+from server.services import guided, tasks
 from server.services.floor_mutations import ConfirmPick, confirm_pick
-from server.services.picking import TaskScan, pick_prompt, scan_pick
-from server.services.putaway import putaway_prompt, scan_putaway
-from server.services.replenish_scans import replenish_prompt, scan_replenish  # replenishment (issue #4 item 8)
+from server.services.guided import prompt_of
 from server.services.task_manifest import handheld_views
 from server.services.task_models import ScanOutcome, TaskClaim, TaskPrompt, WaveView
-from server.services.tasks import TaskRecord
+from server.services.task_scan import TaskScan
 from server.services.waves import ReleaseWave, release_wave
 
-FLOOR = requires("picker", "receiver", "supervisor")
+FLOOR = requires(*sorted(FLOOR_ROLES))  # each task kind narrows it (domain/guided/roles)
 
 
 class NextTask(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,18 +29,6 @@ class NextTask(msgspec.Struct, forbid_unknown_fields=True):
     kinds: list[str] = msgspec.field(default_factory=lambda: ["pick"])
     zones: list[str] | None = None
     wave: str | None = None
-
-
-def _prompt(record: TaskRecord) -> dict[str, Any]:
-    if record.task.kind is TaskKind.PICK:
-        return pick_prompt(record)
-    if record.task.kind is TaskKind.PUTAWAY:
-        return putaway_prompt(record)
-    if record.task.kind is TaskKind.REPLENISH:
-        return replenish_prompt(record)
-    if record.task.kind is TaskKind.COUNT:
-        return count_prompt(record)
-    return {"step": "none", "task_id": record.task.id}
 
 
 class TaskController(Controller):
@@ -57,13 +41,16 @@ class TaskController(Controller):
         self, warehouse: FromPath[str], data: JSONBody[NextTask], db: Db, principal: Caller
     ) -> TaskClaim:
         """Claim the caller's next task (with its cluster trip); answers the first expected scan."""
+        for kind in TaskKind:
+            if kind in data.kinds:  # only kinds the caller may work (unknown ones match no task)
+                require_worker(kind, principal.roles)
         trip = await tasks.claim_next(
             db, principal.username, warehouse, kinds=data.kinds, zones=data.zones, wave=data.wave
         )
         if not trip:
             return TaskClaim(task=None, prompt=None, trip=[])
         views = await handheld_views(db, trip)  # each with the GTINs it accepts, for offline checks
-        return msgspec.convert({"task": views[0], "prompt": _prompt(trip[0]), "trip": views}, TaskClaim)
+        return msgspec.convert({"task": views[0], "prompt": prompt_of(trip[0]), "trip": views}, TaskClaim)
 
     @get("/{task_id:int}", operation_id="getTask")
     async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> TaskPrompt:
@@ -71,7 +58,8 @@ class TaskController(Controller):
         found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
         if not found:
             raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.")
-        return msgspec.convert({"task": (await handheld_views(db, found))[0], "prompt": _prompt(found[0])}, TaskPrompt)
+        view = (await handheld_views(db, found))[0]
+        return msgspec.convert({"task": view, "prompt": prompt_of(found[0])}, TaskPrompt)
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
     async def scan(
@@ -79,17 +67,7 @@ class TaskController(Controller):
     ) -> ScanOutcome:
         """One guided scan on a task the caller holds; answers the next expected scan (or the outcome)."""
         record = await tasks.load_locked(db, warehouse, task_id)
-        if record.task.kind is TaskKind.PICK:
-            outcome = await scan_pick(db, principal, record, data)
-        elif record.task.kind is TaskKind.PUTAWAY:
-            outcome = await scan_putaway(db, principal, record, data)
-        elif record.task.kind is TaskKind.REPLENISH:
-            outcome = await scan_replenish(db, principal, record, data)
-        elif record.task.kind is TaskKind.COUNT:
-            outcome = await scan_count(db, principal, record, data)
-        else:
-            raise Rejected("task.not_guided", f"{record.task.kind} tasks have no guided scans yet")
-        return msgspec.convert(outcome, ScanOutcome)
+        return msgspec.convert(await guided.scan(db, principal, record, data), ScanOutcome)
 
 
 class WaveController(Controller):

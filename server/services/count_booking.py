@@ -8,8 +8,7 @@ exception in the queue and an approval row (server/services/count_approvals deci
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.counting import CountAction, CountDecision, CountLine, adjustment_for, evaluate_count
 from domain.events import ApprovalRequested, Event
+from domain.guided.count import CountedQty
 from domain.ledger import ItemValuation
 from domain.stock import StockKey
 from server.auth.tokens import Principal
@@ -28,12 +28,6 @@ from server.services.ledger import StockLedger
 from server.services.locking import lock_item_balances, lock_items
 from server.services.stock_events import publish_atp
 from server.services.tasks import TaskRecord
-
-
-@dataclass(frozen=True, slots=True)
-class CountedQty:
-    qty: int  # base units
-    expiry: date | None = None  # from a GS1 label, for a lot the warehouse has not seen yet
 
 
 async def _policy(db: AsyncSession, warehouse: str) -> tuple[int, str]:
@@ -141,36 +135,6 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _decide(
-    ledger: StockLedger,
-    line: CountLine,
-    *,
-    unit_cost: int,
-    currency: str,
-    limit: int,
-    counted_by: str,
-    now: datetime,
-) -> CountDecision:
-    """The domain's decision on one line; a loss that would take stock promised to orders needs a supervisor."""
-
-    def evaluate(auto_adjust_limit: int) -> CountDecision:
-        return evaluate_count(
-            line,
-            unit_cost=unit_cost,
-            currency=currency,
-            auto_adjust_limit=auto_adjust_limit,
-            counted_by=counted_by,
-            now=now,
-        )
-
-    decision = evaluate(limit)
-    free = sum(b.balance.free for b in balances_at(ledger, line.location, line.item, line.lot or ""))
-    if decision.action is CountAction.AUTO_ADJUST and -decision.variance_qty > free:
-        # allocated stock must not vanish on its own: with a limit of 0 every variance goes to a supervisor
-        return evaluate(0)
-    return decision
-
-
 async def book_count(
     db: AsyncSession,
     principal: Principal,
@@ -226,14 +190,14 @@ async def book_count(
             count.qty if count else 0,
             lot or None,
         )
-        decision = _decide(
-            ledger,
+        decision = evaluate_count(
             line,
             unit_cost=costs[ids[sku]],
             currency=currency,
-            limit=limit,
+            auto_adjust_limit=limit,
             counted_by=principal.username,
             now=now,
+            free_qty=sum(b.balance.free for b in balances_at(ledger, code, sku, lot)),
         )
         if decision.action is CountAction.AUTO_ADJUST:
             adjustment = adjustment_for(decision, approver=None, now=now)

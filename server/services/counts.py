@@ -16,17 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import tasks as rules
 from domain.counting import CountCandidate, due_counts
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Invalid, Rejected
 from domain.events import Event
+from domain.guided import require_worker
+from domain.guided.count import check_finish, counted, next_step
 from domain.tasks import Priority, Spot, TaskKind
 from server.auth.tokens import Principal
 from server.outbox import emit_many
 from server.services import catalog, tasks
 from server.services.count_booking import book_count
-from server.services.count_scans import accept_scan, count_prompt, counted_lines, next_step, refuse
 from server.services.count_tasks import OPEN_COUNT_STATES, Place, count_task, place_of, refuse_if_open
 from server.services.count_views import handheld_view
-from server.services.picking import TaskScan
+from server.services.guided import accept, prompt_of
+from server.services.task_scan import TaskScan, marks_of
 from server.services.tasks import NewTask, TaskRecord
 
 
@@ -105,22 +107,24 @@ async def schedule_counts(db: AsyncSession, warehouse: str, cmd: ScheduleCounts)
 
 async def finish_count(db: AsyncSession, principal: Principal, record: TaskRecord) -> dict[str, Any]:
     """Close the count: every line in scope is evaluated, booked or sent for approval; the task is done."""
-    if record.task.kind is not TaskKind.COUNT:
-        raise refuse("count.not_a_count", f"Task {record.id} is a {record.task.kind} task.", task=record.id)
+    _require_count(record)
+    require_worker(TaskKind.COUNT, principal.roles)
     now = datetime.now(UTC)
     was = record.task.state
     record.task = rules.start(record.task, principal.username, now=now)
     started = [tasks.task_event(record)] if was is not record.task.state else []
-    step = next_step(record.scans)
-    if step == "location":
-        raise Conflict("count.not_started", f"Scan {record.task.location.code} before finishing.", step=step)
-    if step != "item":
-        raise Conflict("count.quantity_pending", "Enter the quantity of the last item scanned first.", step=step)
-    events: list[Event] = await book_count(db, principal, record, counted=counted_lines(record), now=now)
+    marks = marks_of(record)
+    check_finish(marks, location=record.task.location.code)
+    events: list[Event] = await book_count(db, principal, record, counted=counted(marks), now=now)
     record.task = rules.complete(record.task, principal.username, now=now)
     await tasks.save(db, record)
     await emit_many(db, [*started, tasks.task_event(record), *events])
-    return {"task": handheld_view(record), "prompt": count_prompt(record)}
+    return {"task": handheld_view(record), "prompt": prompt_of(record)}
+
+
+def _require_count(record: TaskRecord) -> None:
+    if record.task.kind is not TaskKind.COUNT:
+        raise Rejected("count.not_a_count", f"Task {record.id} is a {record.task.kind} task.", task=record.id)
 
 
 class CountedLine(msgspec.Struct, forbid_unknown_fields=True):
@@ -138,21 +142,20 @@ async def submit_whole_count(
 
     The submission replaces any scans made before: it is the worker's complete count of the location.
     """
-    if record.task.kind is not TaskKind.COUNT:
-        raise refuse("count.not_a_count", f"Task {record.id} is a {record.task.kind} task.", task=record.id)
+    _require_count(record)
     if record.task.state not in (rules.TaskState.OPEN, *rules.ACTIVE_STATES):
         raise Conflict("task.not_active", f"Task {record.id} is {record.task.state}.", task=record.id)
     was = record.task.state
     record.task = rules.claim(record.task, principal.username, now=datetime.now(UTC))
     claimed = [tasks.task_event(record)] if was is not record.task.state else []
     record.scans = []
-    await accept_scan(db, record, step="location", cmd=TaskScan(scan=location))
+    await accept(db, record, TaskScan(scan=location))
     for line in lines:
-        await accept_scan(db, record, step="item", cmd=TaskScan(scan=line.item))
-        if next_step(record.scans) == "lot":
+        item = (await accept(db, record, TaskScan(scan=line.item))).marks
+        if next_step(item) == "lot":
             if not line.lot:
-                raise refuse("scan.lot_required", f"{record.scans[-1]['value']} is lot tracked: give its lot.")
-            await accept_scan(db, record, step="lot", cmd=TaskScan(scan=line.lot))
-        await accept_scan(db, record, step="quantity", cmd=TaskScan(qty=line.qty))
+                raise Rejected("scan.lot_required", f"{item[-1].value} is lot tracked: give its lot.")
+            await accept(db, record, TaskScan(scan=line.lot))
+        await accept(db, record, TaskScan(qty=line.qty))
     await emit_many(db, claimed)
     return await finish_count(db, principal, record)

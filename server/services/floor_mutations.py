@@ -7,13 +7,16 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Forbidden
+from domain.errors import Forbidden, Rejected
+from domain.guided import require_worker
+from domain.tasks import TaskKind
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import tasks
 from server.services.counts import CountedLine, submit_whole_count
-from server.services.picking import TaskScan, pick_prompt, scan_pick
+from server.services.guided import prompt_of, scan
 from server.services.receiving import ConfirmReceipt, confirm_receipt
+from server.services.task_scan import TaskScan
 
 
 class ConfirmPick(msgspec.Struct, forbid_unknown_fields=True):
@@ -41,10 +44,12 @@ def _require_role(principal: Principal, *roles: str) -> None:
 
 async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick) -> dict[str, Any]:
     """Feed the intent's scans to the guided flow from wherever the task stands; the rules are the same."""
-    _require_role(principal, "picker", "supervisor")
+    require_worker(TaskKind.PICK, principal.roles)
     ensure_warehouse(principal, cmd.warehouse)
     record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
-    answer: dict[str, Any] = {"task": tasks.task_view(record), "prompt": pick_prompt(record)}
+    if record.task.kind is not TaskKind.PICK:
+        raise Rejected("pick.item_mismatch", f"Task {record.task.id} is not a pick.", task=record.task.id)
+    answer: dict[str, Any] = {"task": tasks.task_view(record), "prompt": prompt_of(record)}
     steps = {
         "location": TaskScan(scan=cmd.location),
         "item": TaskScan(scan=cmd.item),
@@ -52,10 +57,10 @@ async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick)
         "tote": TaskScan(scan=cmd.tote),
     }
     for _ in steps:
-        step = pick_prompt(record)["step"]
+        step = prompt_of(record)["step"]
         if step not in steps:
             break
-        answer = await scan_pick(db, principal, record, steps[step])
+        answer = await scan(db, principal, record, steps[step])
     return answer
 
 
@@ -79,7 +84,7 @@ class SubmitCount(msgspec.Struct, forbid_unknown_fields=True):
 
 async def submit_count(db: AsyncSession, principal: Principal, cmd: SubmitCount) -> dict[str, Any]:
     """Apply the count as if scanned step by step, then finish it; a count task another worker holds is refused."""
-    _require_role(principal, "picker", "receiver", "supervisor")
+    require_worker(TaskKind.COUNT, principal.roles)
     ensure_warehouse(principal, cmd.warehouse)
     record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
     return await submit_whole_count(db, principal, record, location=cmd.location, lines=cmd.lines)

@@ -1,50 +1,18 @@
-"""What putaway and replenish tasks share: checking the scanned item, and carrying the stock to a bin."""
+"""What putaway and replenish tasks share: carrying the task's stock to a bin."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
-from domain.errors import Conflict, Rejected
+from domain.errors import Conflict
 from domain.stock import Origin, StockKey, StockStatus
 from server.auth.tokens import Principal
 from server.services import catalog
 from server.services.ledger import StockLedger
 from server.services.locking import lock_item_balances, lock_items
-from server.services.scans import read, require_item
 from server.services.stock_events import publish_atp
 from server.services.tasks import TaskRecord
-
-
-def move_prompt(record: TaskRecord, step: str, **extra: object) -> dict[str, Any]:
-    """What a handheld shows at ``step`` of a task that carries stock from one bin to another."""
-    t = record.task
-    return {
-        "step": step,
-        "task_id": t.id,
-        "location": t.location.code,
-        "sku": t.item,
-        "description": record.description,
-        "lot": t.lot,
-        "lot_required": record.lot_tracked,
-        "qty": t.qty - t.qty_done,
-        "to_location": t.to_location.code if t.to_location else None,
-        **extra,
-    }
-
-
-async def check_task_item(db: AsyncSession, record: TaskRecord, scan: str, *, verb: str) -> dict[str, Any]:
-    """The accepted item scan, or a handheld-ready refusal naming what to ``verb`` (put away, take)."""
-    t = record.task
-    scanned = read(scan, step="item")
-    item = await require_item(db, scanned)
-    if item.sku != t.item:
-        raise Rejected("scan.wrong_item", f"Wrong item {item.sku}: {verb} {t.item}.", expected=t.item)
-    if t.lot and scanned.lot and scanned.lot != t.lot:
-        raise Rejected("scan.wrong_lot", f"Wrong lot {scanned.lot}: {verb} lot {t.lot}.", expected=t.lot)
-    return {"step": "item", "value": item.sku, "lot": scanned.lot}
 
 
 async def move_task_stock(

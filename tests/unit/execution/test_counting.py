@@ -25,7 +25,9 @@ def line(system: int, counted: int) -> CountLine:
     return CountLine("CNT-1", "W1", "A-01", "SKU-1", system_qty=system, counted_qty=counted)
 
 
-def evaluate(system: int, counted: int, *, unit_cost: int = 250, limit: int = 1000) -> CountDecision:
+def evaluate(
+    system: int, counted: int, *, unit_cost: int = 250, limit: int = 1000, free: int | None = None
+) -> CountDecision:
     return evaluate_count(
         line(system, counted),
         unit_cost=unit_cost,
@@ -33,6 +35,7 @@ def evaluate(system: int, counted: int, *, unit_cost: int = 250, limit: int = 10
         auto_adjust_limit=limit,
         counted_by="cora",
         now=NOW,
+        free_qty=free,
     )
 
 
@@ -58,6 +61,20 @@ def test_variance_at_or_above_the_threshold_needs_supervisor_approval() -> None:
     assert err.value.code == "count.approval_required"
     approved = adjustment_for(decision, approver="sue", now=NOW)
     assert approved is not None and approved.qty_delta == 4 and approved.approved_by == "sue"
+
+
+def test_a_small_loss_that_would_take_allocated_stock_needs_a_supervisor() -> None:
+    decision = evaluate(10, 7, free=2)  # 8 of the 10 are promised to orders: only 2 may go on their own
+    assert decision.action is CountAction.NEEDS_APPROVAL
+    assert decision.exception is not None and decision.exception.kind is ExceptionKind.COUNT_VARIANCE
+
+
+def test_a_small_loss_within_the_free_stock_still_books_itself() -> None:
+    assert evaluate(10, 7, free=3).action is CountAction.AUTO_ADJUST
+
+
+def test_a_gain_books_itself_even_when_everything_is_allocated() -> None:
+    assert evaluate(10, 12, free=0).action is CountAction.AUTO_ADJUST
 
 
 def test_a_count_matching_the_system_books_nothing() -> None:

@@ -1,26 +1,15 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from domain.errors import DomainError
 from domain.exception_queue import ExceptionKind
-from domain.picking import (
-    PickItem,
-    Scan,
-    Step,
-    accept_scan,
-    decide_short_pick,
-    needs_zero_check,
-    next_prompt,
-)
+from domain.picking import decide_short_pick, needs_zero_check
 from domain.tasks import Spot, Task, TaskKind, TaskState, claim, start
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-ITEM = PickItem("SKU-1", "Widget 10mm", lot_tracked=False)
-LOT_ITEM = PickItem("SKU-1", "Widget 10mm", lot_tracked=True)
 
 
 def pick_task(*, lot: str | None = None, tote: str | None = "T1", qty: int = 5) -> Task:
@@ -35,72 +24,6 @@ def pick_task(*, lot: str | None = None, tote: str | None = "T1", qty: int = 5) 
         order_id="SO1",
         tote=tote,
     )
-
-
-def refused(task: Task, item: PickItem, scans: list[Scan], scan: Scan) -> str:
-    with pytest.raises(DomainError) as err:
-        accept_scan(task, item, scans, scan)
-    return err.value.code
-
-
-def test_first_prompt_asks_for_the_location_with_everything_the_picker_needs() -> None:
-    prompt = next_prompt(pick_task(lot="L1"), LOT_ITEM, [])
-    assert prompt.step is Step.LOCATION
-    assert (prompt.location, prompt.sku, prompt.description) == ("A-01", "SKU-1", "Widget 10mm")
-    assert (prompt.lot, prompt.lot_required, prompt.qty_expected, prompt.tote) == ("L1", True, 5, "T1")
-
-
-def test_guided_pick_walks_location_item_quantity_tote_then_done() -> None:
-    task, scans = pick_task(), [Scan("A-01"), Scan("SKU-1"), Scan(qty=5)]
-    steps = [next_prompt(task, ITEM, scans[:n]).step for n in range(4)]
-    assert steps == [Step.LOCATION, Step.ITEM, Step.QUANTITY, Step.TOTE]
-    done = accept_scan(task, ITEM, scans, Scan("T1"))
-    assert done.step is Step.DONE
-    assert done.qty_picked == 5
-
-
-def test_scanning_the_wrong_location_is_refused() -> None:
-    assert refused(pick_task(), ITEM, [], Scan("A-02")) == "scan.wrong_location"
-
-
-def test_scanning_the_wrong_item_is_refused() -> None:
-    assert refused(pick_task(), ITEM, [Scan("A-01")], Scan("SKU-2")) == "scan.wrong_item"
-
-
-def test_lot_tracked_item_without_a_lot_is_refused() -> None:
-    assert refused(pick_task(lot="L1"), LOT_ITEM, [Scan("A-01")], Scan("SKU-1")) == "scan.lot_required"
-
-
-def test_lot_tracked_item_with_another_lot_is_refused() -> None:
-    assert refused(pick_task(lot="L1"), LOT_ITEM, [Scan("A-01")], Scan("SKU-1", lot="L2")) == "scan.wrong_lot"
-
-
-def test_lot_tracked_item_with_the_allocated_lot_moves_on_to_quantity() -> None:
-    prompt = accept_scan(pick_task(lot="L1"), LOT_ITEM, [Scan("A-01")], Scan("SKU-1", lot="L1"))
-    assert prompt.step is Step.QUANTITY
-
-
-def test_picking_more_than_the_task_asks_is_refused() -> None:
-    scans = [Scan("A-01"), Scan("SKU-1")]
-    assert refused(pick_task(), ITEM, scans, Scan(qty=6)) == "pick.qty_exceeds_task"
-    assert refused(pick_task(), ITEM, scans, Scan(qty=-1)) == "pick.qty_invalid"
-
-
-def test_scanning_the_wrong_tote_is_refused() -> None:
-    scans = [Scan("A-01"), Scan("SKU-1"), Scan(qty=5)]
-    assert refused(pick_task(), ITEM, scans, Scan("T9")) == "scan.wrong_tote"
-
-
-def test_a_pick_of_zero_or_without_a_tote_skips_the_tote_step() -> None:
-    assert accept_scan(pick_task(), ITEM, [Scan("A-01"), Scan("SKU-1")], Scan(qty=0)).step is Step.DONE
-    no_tote = pick_task(tote=None)
-    assert accept_scan(no_tote, ITEM, [Scan("A-01"), Scan("SKU-1")], Scan(qty=5)).step is Step.DONE
-
-
-def test_a_partly_done_task_expects_only_the_rest() -> None:
-    task = replace(pick_task(), qty_done=3)
-    assert next_prompt(task, ITEM, []).qty_expected == 2
-    assert refused(task, ITEM, [Scan("A-01"), Scan("SKU-1")], Scan(qty=3)) == "pick.qty_exceeds_task"
 
 
 def test_short_pick_raises_exception_and_creates_count_task() -> None:
