@@ -168,6 +168,7 @@ def ship(
     device: str | None = None,
 ) -> TransferShipment:
     """Ship every picked unit into transit: stock leaves the source, its value moves to in transit."""
+    transition(transfer.status, TransferStatus.IN_TRANSIT)  # only a picked transfer has something to ship
     origin = Origin(transfer.id, user, device)
     movements: list[Movement] = []
     entries: list[JournalEntry] = []
@@ -188,8 +189,6 @@ def ship(
             leg = Leg(INVENTORY_IN_TRANSIT, INVENTORY, value, transfer.destination, transfer.source)
             entries += [e for e in [entry(header, valuations[line.sku].currency, line.sku, [leg])] if e]
         lines.append(replace(line, qty=qty, value_in_transit=value))
-    if not movements:
-        raise Conflict("transfer.nothing_picked", f"Transfer {transfer.id} has nothing picked to ship")
     shipped = transfer.advance(TransferStatus.IN_TRANSIT, lines)
     return TransferShipment(shipped, tuple(movements), new_valuations, tuple(entries))
 

@@ -218,7 +218,6 @@ CODE_STATUS: dict[str, int] = {
     "transfer.invalid_transition": 409,
     "transfer.line_not_found": 404,
     "transfer.no_lines": 422,
-    "transfer.nothing_picked": 409,
     "transfer.same_warehouse": 422,
     "transfer.staging_mismatch": 500,
     "uom.duplicate": 422,
