@@ -61,8 +61,9 @@ def shipped(qty: int = 8, take: int = 6, source: ItemValuation = SOURCE) -> Tran
 
 
 def received(sent: TransferShipment, *counted: ReceivedLine, dest: ItemValuation = EMPTY) -> TransferReceipt:
-    at_dest = {"WATER": dest}
-    return receive(sent.transfer, list(counted), dock="DOCK-2", valuations=at_dest, receipt_id="TRR-1", user="r", at=NOW)
+    return receive(
+        sent.transfer, counted, dock="DOCK-2", valuations={"WATER": dest}, receipt_id="TRR-1", user="r", at=NOW
+    )
 
 
 def balance(entries: tuple[JournalEntry, ...], account: object, warehouse: str) -> int:
