@@ -5,6 +5,7 @@ routes and authorizes topics from it, and ``docs/events.md`` is generated from i
 from domain.events.base import Audience, Event, Worker
 from domain.events.catalogue import CATALOGUE, EVENT_TYPES, FEED_ONLY, events_for
 from domain.events.credit import CreditMemoPosted, PaymentApplied
+from domain.events.document_data import return_data, transfer_data
 from domain.events.documents import (
     JournalReversed,
     ReceiptClosed,
@@ -121,6 +122,8 @@ __all__ = [
     "allocation_changed",
     "events_for",
     "order_status_changed",
+    "return_data",
     "stock_changed",
     "stock_entity",
+    "transfer_data",
 ]
