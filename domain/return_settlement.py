@@ -18,7 +18,6 @@ from datetime import datetime
 
 from domain import ledger, stock
 from domain.customers import Money
-from domain.errors import NotFound
 from domain.ledger import (
     AR,
     COGS,
@@ -34,7 +33,7 @@ from domain.ledger import (
 )
 from domain.returns import Disposition, ReturnAuthorisation, RmaStatus, UnitDisposition
 from domain.stock import Movement, MovementReason, Origin, StockKey, StockStatus
-from domain.valuation import Leg, entry, restore, share
+from domain.valuation import Leg, entry, restore, share, valuation_of
 
 
 @dataclass(frozen=True)
@@ -139,12 +138,11 @@ def settle(
     entries = [e for e in [credit_memo(rma, credited, memo_id=memo_id, user=user, at=at)] if e]
     new_valuations: dict[str, ItemValuation] = {}
     for sku in sorted(by_item):
-        if sku not in valuations:
-            raise NotFound("ledger.valuation_unknown", f"No valuation of {sku} given", sku=sku)
+        val = valuation_of(valuations, sku, warehouse=rma.line.warehouse)
         source = SourceDocument("return", rma.number)
         header = EntryHeader(f"{rma.number}/{sku}", source, user, at, f"Return {rma.number}")
         matched = credited if sku == rma.line.sku else 0
-        val, posted = _item_entry(rma, sku, val=valuations[sku], matched=matched, units=by_item[sku], header=header)
+        val, posted = _item_entry(rma, sku, val=val, matched=matched, units=by_item[sku], header=header)
         new_valuations[sku] = val
         entries += [posted] if posted else []
     return ReturnSettlement(

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain import ledger, stock
-from domain.errors import NotFound
 from domain.ledger import (
     INVENTORY,
     INVENTORY_ADJUSTMENT,
@@ -31,7 +30,7 @@ from domain.ledger import (
 from domain.receiving import ExpectedLine, ReceiptResult, ReceivedLine, compare_receipt
 from domain.stock import NO_LOT, Movement, MovementReason, Origin, StockKey, StockStatus
 from domain.transfers import TransferLine, TransferOrder, TransferStatus, transition
-from domain.valuation import Leg, entry, restore, share
+from domain.valuation import Leg, entry, restore, share, valuation_of
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,7 @@ class _Arrival:
         return self.good - self.matched_good + self.damaged - self.matched_damaged
 
 
-def _book(
-    arrival: _Arrival, val: ItemValuation, *, header: EntryHeader, warehouse: str
-) -> tuple[ItemValuation, JournalEntry | None]:
+def _book(arrival: _Arrival, val: ItemValuation, *, header: EntryHeader) -> tuple[ItemValuation, JournalEntry | None]:
     matched = arrival.matched_good
     good_value = share(arrival.value, matched, of=arrival.shipped) if matched else 0
     extra = arrival.good - matched  # found good units; found damaged ones are scrapped at no value
@@ -93,9 +90,9 @@ def _book(
     found_value = ledger.gain(val, extra, unit_cost=unit_cost)[1] if extra else 0
     kept = restore(val, matched + extra, value=good_value + found_value) if matched + extra else val
     legs = [
-        Leg(INVENTORY, INVENTORY_IN_TRANSIT, good_value, warehouse),
-        Leg(WRITE_OFF, INVENTORY_IN_TRANSIT, arrival.value - good_value, warehouse),
-        Leg(INVENTORY, INVENTORY_ADJUSTMENT, found_value, warehouse),
+        Leg(INVENTORY, INVENTORY_IN_TRANSIT, good_value, val.warehouse),
+        Leg(WRITE_OFF, INVENTORY_IN_TRANSIT, arrival.value - good_value, val.warehouse),
+        Leg(INVENTORY, INVENTORY_ADJUSTMENT, found_value, val.warehouse),
     ]
     return kept, entry(header, val.currency, val.item, legs)
 
@@ -128,10 +125,9 @@ def receive(
         line = lines.get(sku)
         shipped, value = (line.qty.shipped, line.value_in_transit) if line else (0, 0)
         arrival = _Arrival(shipped, value, good[sku], damaged[sku])
-        if sku not in valuations:
-            raise NotFound("ledger.valuation_unknown", f"No valuation of {sku} given", sku=sku)
         header = EntryHeader(f"{receipt_id}/{sku}", SourceDocument("transfer", transfer.id), user, at)
-        new_valuations[sku], posted = _book(arrival, valuations[sku], header=header, warehouse=warehouse)
+        val = valuation_of(valuations, sku, warehouse=warehouse)
+        new_valuations[sku], posted = _book(arrival, val, header=header)
         entries += [posted] if posted else []
         if line:
             settled[sku] = replace(

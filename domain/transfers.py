@@ -19,7 +19,7 @@ from domain.errors import Broken, Conflict, Invalid, NotFound, Rejected
 from domain.fulfilment import LineQuantities
 from domain.ledger import INVENTORY, INVENTORY_IN_TRANSIT, EntryHeader, ItemValuation, JournalEntry, SourceDocument
 from domain.stock import Movement, MovementReason, Origin, StockKey
-from domain.valuation import Leg, entry
+from domain.valuation import Leg, entry, valuation_of
 
 
 class TransferStatus(StrEnum):
@@ -182,12 +182,11 @@ def ship(
         qty, _ = fulfilment.cancel_remainder(fulfilment.ship(line.qty))
         value = 0
         if line.qty.picked:
-            if line.sku not in valuations:
-                raise NotFound("ledger.valuation_unknown", f"No valuation of {line.sku} given", sku=line.sku)
-            new_valuations[line.sku], value = ledger.issue(valuations[line.sku], line.qty.picked)
+            at_source = valuation_of(valuations, line.sku, warehouse=transfer.source)
+            new_valuations[line.sku], value = ledger.issue(at_source, line.qty.picked)
             header = EntryHeader(f"{shipment_id}/{line.sku}", SourceDocument("transfer", transfer.id), user, at)
             leg = Leg(INVENTORY_IN_TRANSIT, INVENTORY, value, transfer.destination, transfer.source)
-            entries += [e for e in [entry(header, valuations[line.sku].currency, line.sku, [leg])] if e]
+            entries += [e for e in [entry(header, at_source.currency, line.sku, [leg])] if e]
         lines.append(replace(line, qty=qty, value_in_transit=value))
     shipped = transfer.advance(TransferStatus.IN_TRANSIT, lines)
     return TransferShipment(shipped, tuple(movements), new_valuations, tuple(entries))

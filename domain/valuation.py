@@ -7,11 +7,11 @@ valuations, because every posting moves exactly the value the valuation gains or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound, Rejected
 from domain.items import require_quantity
 from domain.ledger import Account, EntryHeader, ItemValuation, JournalBuilder, JournalEntry, div_half_even
 
@@ -28,6 +28,17 @@ def share(value: int, qty: int, *, of: int, taken: int = 0, taken_value: int = 0
     if taken + qty == of:
         return value - taken_value
     return div_half_even(value * qty, of)
+
+
+def valuation_of(valuations: Mapping[str, ItemValuation], sku: str, *, warehouse: str) -> ItemValuation:
+    """The valuation of ``sku`` in ``warehouse`` among those a command loaded."""
+    val = valuations.get(sku)
+    if val is None:
+        raise NotFound("ledger.valuation_unknown", f"No valuation of {sku} given", sku=sku)
+    if val.warehouse != warehouse:
+        message = f"The valuation of {sku} given is {val.warehouse}'s, not {warehouse}'s"
+        raise Rejected("ledger.wrong_warehouse", message, sku=sku, warehouse=val.warehouse)
+    return val
 
 
 def restore(val: ItemValuation, qty: int, *, value: int) -> ItemValuation:

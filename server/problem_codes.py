@@ -95,6 +95,7 @@ CODE_STATUS: dict[str, int] = {
     "ledger.unknown_account": 422,
     "ledger.valuation_unknown": 404,
     "ledger.warehouse_required": 422,
+    "ledger.wrong_warehouse": 422,
     "line.over_allocated": 409,
     "line.over_picked": 409,
     "line.quantities_off": 500,

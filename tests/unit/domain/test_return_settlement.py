@@ -140,6 +140,9 @@ def test_an_item_without_a_valuation_or_a_cost_cannot_be_settled() -> None:
     with pytest.raises(Rejected) as unknown:
         close(rma, WATER=WATER, COLA=ItemValuation("COLA", "WH1", "EUR"))
     assert unknown.value.code == "ledger.cost_unknown"
+    with pytest.raises(Rejected) as elsewhere:
+        close(rma, COLA=ItemValuation("COLA", "WH2", "EUR", qty=3, value=300))
+    assert elsewhere.value.code == "ledger.wrong_warehouse"
 
 
 def test_only_an_inspected_return_can_be_closed() -> None:

@@ -118,6 +118,14 @@ def test_shipping_moves_the_value_from_the_source_inventory_to_the_destinations_
     assert (out.key, out.delta_on_hand, out.delta_allocated, out.reason) == (STAGE, -6, -6, MovementReason.TRANSFER_OUT)
 
 
+def test_each_side_of_a_transfer_is_valued_with_its_own_warehouses_valuation() -> None:
+    with pytest.raises(Rejected) as source:
+        shipped(source=EMPTY)
+    with pytest.raises(Rejected) as dest:
+        received(shipped(), ReceivedLine("WATER", 6), dest=SOURCE)
+    assert source.value.code == dest.value.code == "ledger.wrong_warehouse"
+
+
 def test_shipping_refuses_staged_stock_that_is_not_what_was_picked() -> None:
     with pytest.raises(Broken) as err:
         ship(picked(), staged=[Staged(1, STAGE, 5)], valuations={"WATER": SOURCE}, shipment_id="TS-1", user="u", at=NOW)
