@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.customers import Money
+from domain.events.payloads import money_data
 from domain.returns import ReturnAuthorisation
 from domain.transfers import TransferOrder
-
-
-def _money(money: Money) -> dict[str, Any]:
-    return {"amount": money.amount, "currency": money.currency}
 
 
 def return_data(rma: ReturnAuthorisation, *, credit: Money | None = None) -> dict[str, Any]:
@@ -36,7 +33,7 @@ def return_data(rma: ReturnAuthorisation, *, credit: Money | None = None) -> dic
         "dispositions": [
             {"sku": d.sku, "lot": d.lot, "qty": d.qty, "disposition": str(d.disposition)} for d in rma.dispositions
         ],
-        "credit": _money(credit) if credit is not None else None,
+        "credit": money_data(credit) if credit is not None else None,
         "version": rma.version,
     }
 
