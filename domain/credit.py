@@ -31,17 +31,21 @@ class Invoice:
 
     @property
     def outstanding(self) -> Money:
+        """What is still to be paid."""
         return self.amount - self.paid
 
 
 @dataclass(frozen=True)
 class Exposure:
+    """What counts against a customer's credit limit, part by part."""
+
     open_orders: Money
     unpaid_invoices: Money
     credits: Money  # credit memos and payments not applied to an invoice
 
     @property
     def total(self) -> Money:
+        """Open orders + unpaid invoices - credit held."""
         return self.open_orders + self.unpaid_invoices - self.credits
 
     def available(self, customer: Customer) -> Money:
@@ -88,6 +92,8 @@ class Payment:
 
 @dataclass(frozen=True)
 class PaymentApplication:
+    """How a payment was spread over invoices, and its posting."""
+
     applied: tuple[tuple[str, Money], ...]  # (invoice id, amount settled)
     unapplied: Money  # left on account: a credit the customer holds
     invoices: tuple[Invoice, ...]  # the invoices it touched, as they now stand

@@ -96,6 +96,7 @@ class ShippedLine:
 
     @property
     def returnable(self) -> int:
+        """Units a new return may still take."""
         return self.shipped - self.returned
 
 

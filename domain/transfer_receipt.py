@@ -35,6 +35,9 @@ from domain.valuation import Leg, entry, restore, share, valuation_of
 
 @dataclass(frozen=True)
 class TransferReceipt:
+    """What receiving a transfer changes: the transfer, its variances, stock and valuations at the
+    destination, and the books."""
+
     transfer: TransferOrder
     result: ReceiptResult  # over, short and damaged variances and their exceptions
     movements: tuple[Movement, ...]

@@ -70,6 +70,8 @@ class TransferLine:
 
 @dataclass(frozen=True)
 class TransferOrder:
+    """Goods moving from ``source`` to ``destination``, one line per item."""
+
     id: str
     source: str
     destination: str
@@ -151,6 +153,8 @@ class Staged:
 
 @dataclass(frozen=True)
 class TransferShipment:
+    """What shipping a transfer changes: the transfer, stock at the source, its valuations and the books."""
+
     transfer: TransferOrder
     movements: tuple[Movement, ...]
     valuations: Mapping[str, ItemValuation]  # the source's, by SKU
