@@ -46,10 +46,13 @@ REVENUE = Account("4000", "Revenue", AccountType.REVENUE)
 COGS = Account("5000", "Cost of Goods Sold", AccountType.EXPENSE)
 INVENTORY_ADJUSTMENT = Account("5100", "Inventory Adjustment", AccountType.EXPENSE)
 OPENING_BALANCE = Account("3000", "Opening Balance Equity", AccountType.EQUITY)
+CASH = Account("1000", "Cash", AccountType.ASSET)
+INVENTORY_IN_TRANSIT = Account("1310", "Inventory in Transit", AccountType.ASSET)
+WRITE_OFF = Account("5200", "Inventory Write-off", AccountType.EXPENSE)
 Dim = str | None  # an optional line dimension (warehouse, item)
-CHART = MappingProxyType(
-    {a.code: a for a in (INVENTORY, AR, GRNI, OPENING_BALANCE, REVENUE, COGS, INVENTORY_ADJUSTMENT)}
-)
+_BALANCE_SHEET = (CASH, AR, INVENTORY, INVENTORY_IN_TRANSIT, GRNI, OPENING_BALANCE)
+_INCOME_STATEMENT = (REVENUE, COGS, INVENTORY_ADJUSTMENT, WRITE_OFF)
+CHART = MappingProxyType({a.code: a for a in (*_BALANCE_SHEET, *_INCOME_STATEMENT)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,8 @@ def reverse(entry: JournalEntry, *, entry_id: str, user: str, posted_at: datetim
     return JournalEntry(header, lines, reverses=entry.id)
 
 
-def _div_half_even(numerator: int, denominator: int) -> int:
+def div_half_even(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-even to a whole minor unit."""
     quotient, remainder = divmod(numerator, denominator)
     twice = 2 * remainder
     if twice > denominator or (twice == denominator and quotient % 2 == 1):
@@ -165,7 +169,7 @@ class ItemValuation:
 
     def average_unit_cost(self) -> int:
         """Average cost rounded half-even to a minor unit, for display and thresholds only."""
-        return _div_half_even(self.value, self.qty) if self.qty else (self.last_unit_cost or 0)
+        return div_half_even(self.value, self.qty) if self.qty else (self.last_unit_cost or 0)
 
 
 def _positive(qty: int, what: str) -> None:
@@ -188,7 +192,7 @@ def issue(val: ItemValuation, qty: int) -> tuple[ItemValuation, int]:
     if qty > val.qty:
         message = f"Cannot take {qty} of {val.item}: only {val.qty} on hand in {val.warehouse}."
         raise Conflict("stock.insufficient", message, item=val.item, on_hand=val.qty, requested=qty)
-    removed = val.value if qty == val.qty else _div_half_even(val.value * qty, val.qty)
+    removed = val.value if qty == val.qty else div_half_even(val.value * qty, val.qty)
     return replace(val, qty=val.qty - qty, value=val.value - removed), removed
 
 
@@ -196,7 +200,7 @@ def gain(val: ItemValuation, qty: int, *, unit_cost: int | None = None) -> tuple
     """Add found stock at the current average (or ``unit_cost``/last cost when there is none)."""
     _positive(qty, "Gain")
     if val.qty:
-        added = _div_half_even(val.value * qty, val.qty)
+        added = div_half_even(val.value * qty, val.qty)
     else:
         cost = unit_cost if unit_cost is not None else val.last_unit_cost
         if cost is None or cost < 0:

@@ -42,7 +42,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     # Un-releasing a wave puts the order back to allocated; once picking starts it must finish.
     S.RELEASED: frozenset({S.PICKING, S.ALLOCATED, S.CANCELLED}),
     S.PICKING: frozenset({S.PICKED}),
-    S.PICKED: frozenset({S.SHIPPED}),
+    # Ship-confirm ships what is picked; a remainder the order still owes keeps it open.
+    S.PICKED: frozenset({S.SHIPPED}) | _ALLOCATION_OUTCOMES,
     S.SHIPPED: frozenset(),
     S.CANCELLED: frozenset(),
 }

@@ -62,6 +62,9 @@ class MovementReason(StrEnum):
     ADJUST_LOST = "adjust.lost"
     ADJUST_SCRAP = "adjust.scrap"
     ADJUST_CORRECTION = "adjust.correction"
+    RETURN = "return"  # a customer's goods back in the building
+    TRANSFER_OUT = "transfer.out"  # leaving for another warehouse of ours
+    TRANSFER_IN = "transfer.in"  # arriving from another warehouse of ours
 
 
 ADJUSTMENT_REASONS = frozenset(r for r in MovementReason if r.startswith("adjust."))
@@ -131,6 +134,13 @@ def receive(key: StockKey, qty: int, *, origin: Origin) -> Movement:
     return Movement(key, require_quantity(qty, what="Received quantity"), 0, MovementReason.RECEIPT, origin)
 
 
+def book_in(key: StockKey, qty: int, *, reason: MovementReason, origin: Origin) -> Movement:
+    """Stock arriving from a customer return or another warehouse (``receive`` is for suppliers)."""
+    if reason not in (MovementReason.RETURN, MovementReason.TRANSFER_IN):
+        raise Invalid("stock.invalid_arrival_reason", f"{reason} is not an arrival from a return or a transfer")
+    return Movement(key, require_quantity(qty, what="Booked-in quantity"), 0, reason, origin)
+
+
 def adjust(key: StockKey, delta: int, *, reason: MovementReason, origin: Origin) -> Movement:
     """A counted or written-off difference; ``reason`` must be one of ``ADJUSTMENT_REASONS``."""
     if reason not in ADJUSTMENT_REASONS:
@@ -176,10 +186,12 @@ def pick(key: StockKey, qty: int, *, to_location: str, origin: Origin) -> tuple[
     )
 
 
-def ship(key: StockKey, qty: int, *, origin: Origin) -> Movement:
-    """Allocated stock leaving the building."""
+def ship(key: StockKey, qty: int, *, origin: Origin, reason: MovementReason = MovementReason.SHIP) -> Movement:
+    """Allocated stock leaving the building: to a customer, or to another warehouse (``TRANSFER_OUT``)."""
+    if reason not in (MovementReason.SHIP, MovementReason.TRANSFER_OUT):
+        raise Invalid("stock.invalid_departure_reason", f"{reason} is not a shipment")
     qty = require_quantity(qty, what="Shipped quantity")
-    return Movement(key, -qty, -qty, MovementReason.SHIP, origin)
+    return Movement(key, -qty, -qty, reason, origin)
 
 
 def replay(movements: Iterable[Movement]) -> Balance:

@@ -4,6 +4,8 @@ routes and authorizes topics from it, and ``docs/events.md`` is generated from i
 
 from domain.events.base import Audience, Event, Worker
 from domain.events.catalogue import CATALOGUE, EVENT_TYPES, FEED_ONLY, events_for
+from domain.events.credit import CreditMemoPosted, PaymentApplied
+from domain.events.document_data import return_data, transfer_data
 from domain.events.documents import (
     JournalReversed,
     ReceiptClosed,
@@ -33,6 +35,14 @@ from domain.events.payloads import (
     stock_changed,
     stock_entity,
 )
+from domain.events.returns import (
+    ReturnAuthorised,
+    ReturnCancelled,
+    ReturnClosed,
+    ReturnInspected,
+    ReturnReceived,
+    ReturnUpdate,
+)
 from domain.events.sales import OrderStatusChanged, StockChanged
 from domain.events.tasks import (
     TaskAssigned,
@@ -46,6 +56,15 @@ from domain.events.tasks import (
     TaskReleased,
     TaskStarted,
 )
+from domain.events.transfers import (
+    TransferAllocated,
+    TransferCancelled,
+    TransferCreated,
+    TransferPicked,
+    TransferReceived,
+    TransferShipped,
+    TransferUpdate,
+)
 
 __all__ = [
     "ALLOCATION_CHANGED",
@@ -57,6 +76,7 @@ __all__ = [
     "ApprovalDecided",
     "ApprovalRequested",
     "Audience",
+    "CreditMemoPosted",
     "Event",
     "ExceptionAcknowledged",
     "ExceptionEvent",
@@ -65,11 +85,18 @@ __all__ = [
     "JournalReversed",
     "LocationCreated",
     "OrderStatusChanged",
+    "PaymentApplied",
     "ReceiptClosed",
     "ReceiptExpected",
     "ReceiptLineConfirmed",
     "ReceiptStarted",
     "ReceiptUpdate",
+    "ReturnAuthorised",
+    "ReturnCancelled",
+    "ReturnClosed",
+    "ReturnInspected",
+    "ReturnReceived",
+    "ReturnUpdate",
     "ShipmentConfirmed",
     "ShippingUnitPacked",
     "StockChanged",
@@ -83,11 +110,20 @@ __all__ = [
     "TaskReassigned",
     "TaskReleased",
     "TaskStarted",
+    "TransferAllocated",
+    "TransferCancelled",
+    "TransferCreated",
+    "TransferPicked",
+    "TransferReceived",
+    "TransferShipped",
+    "TransferUpdate",
     "WaveReleased",
     "Worker",
     "allocation_changed",
     "events_for",
     "order_status_changed",
+    "return_data",
     "stock_changed",
     "stock_entity",
+    "transfer_data",
 ]

@@ -7,7 +7,10 @@ from types import MappingProxyType
 
 from domain.events import documents, floor, sales
 from domain.events.base import Event
+from domain.events.credit import CREDIT_EVENTS
+from domain.events.returns import RETURN_EVENTS
 from domain.events.tasks import TASK_EVENTS
+from domain.events.transfers import TRANSFER_EVENTS
 
 # Events no live topic carries, on purpose: other systems read them from the feed and webhooks. An
 # event that is in neither a topic nor this list is a mistake the contract test reports.
@@ -19,6 +22,7 @@ FEED_ONLY: tuple[type[Event], ...] = (
     documents.ShippingUnitPacked,
     documents.ShipmentConfirmed,
     documents.JournalReversed,
+    *CREDIT_EVENTS,
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -32,6 +36,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     floor.LocationCreated,
     sales.StockChanged,
     sales.OrderStatusChanged,
+    *RETURN_EVENTS,
+    *TRANSFER_EVENTS,
     *FEED_ONLY,
 )
 

@@ -17,7 +17,8 @@ ORDER_STATUS_CHANGED = OrderStatusChanged.type
 ALLOCATION_CHANGED = "allocation.changed"
 
 
-def _money(money: Money) -> dict[str, Any]:
+def money_data(money: Money) -> dict[str, Any]:
+    """An amount as event data carries it: minor units and currency."""
     return {"amount": money.amount, "currency": money.currency}
 
 
@@ -47,9 +48,9 @@ def order_status_changed(order: SalesOrder) -> dict[str, Any]:
         "version": order.version,
         "requested_date": order.requested_date.isoformat(),
         "ship_complete": order.ship_complete,
-        "total": _money(order.total),
+        "total": money_data(order.total),
         "lines": [
-            {"line_no": line.line_no, "sku": line.sku, "qty": line.qty, "unit_price": _money(line.unit_price)}
+            {"line_no": line.line_no, "sku": line.sku, "qty": line.qty, "unit_price": money_data(line.unit_price)}
             for line in order.lines
         ],
     }

@@ -4,7 +4,19 @@ from datetime import UTC, date, datetime
 from domain import events
 from domain.customers import Money
 from domain.orders import Allocation, OrderLine, OrderStatus, SalesOrder
+from domain.returns import (
+    Condition,
+    Disposition,
+    ReturnedGoods,
+    ReturnReason,
+    ShippedLine,
+    UnitDisposition,
+    authorise,
+    inspect,
+    receive,
+)
 from domain.stock import Balance, StockKey, StockStatus
+from domain.transfers import allocate, create_transfer
 
 ORDER = SalesOrder(
     "SO-1",
@@ -62,3 +74,34 @@ def test_allocation_changed_lists_every_allocation_and_backorder_per_line():
     assert (first["allocated"], first["backordered"]) == (6, 4)
     assert first["allocations"][0]["rule"] == "pick_face_first"
     assert (second["allocated"], second["backordered"], second["allocations"]) == (0, 4, [])
+
+
+def test_an_inspected_returns_event_carries_the_whole_return():
+    line = ShippedLine("SO-1", 1, "WATER", "W1", shipped=10, unit_price=Money(45, "EUR"), cost_value=300)
+    rma = authorise(
+        line, number="RMA-W1-000007", customer_id="C1", qty=2, reason=ReturnReason.DAMAGED,
+        expected_condition=Condition.DAMAGED, by="rep1", at=datetime(2025, 3, 14, tzinfo=UTC),
+    )
+    received = receive(rma, [ReturnedGoods("WATER", 2, Condition.DAMAGED)])
+    rma = inspect(received, [UnitDisposition("WATER", 2, Disposition.SCRAP)])
+    data = events.return_data(rma)
+    event = events.ReturnInspected(warehouse="W1", entity_id=rma.number, version=rma.version, data=data)
+    data = json.loads(json.dumps(event.payload()))
+    assert (data["number"], data["status"], data["version"], data["credit"]) == ("RMA-W1-000007", "inspected", 3, None)
+    assert events.return_data(rma, credit=Money(90, "EUR"))["credit"] == {"amount": 90, "currency": "EUR"}
+    assert data["received"] == [{"sku": "WATER", "lot": "", "qty": 2, "condition": "damaged"}]
+    assert data["dispositions"] == [{"sku": "WATER", "lot": "", "qty": 2, "disposition": "scrap"}]
+    assert "board" in event.topics
+
+
+def test_a_transfers_event_carries_every_line_with_where_its_units_are():
+    transfer = allocate(
+        create_transfer("TR-1", source="W1", destination="W2", lines=[("WATER", 5)], expected_date=date(2025, 3, 17)),
+        {1: 3},
+    )
+    data = json.loads(json.dumps(events.transfer_data(transfer)))
+    assert (data["status"], data["expected_date"], data["version"]) == ("allocated", "2025-03-17", 2)
+    assert data["lines"][0] == {
+        "line_no": 1, "sku": "WATER", "ordered": 5, "allocated": 3, "picked": 0, "shipped": 0, "cancelled": 0,
+        "value_in_transit": 0, "received": 0, "damaged": 0, "short": 0, "over": 0,
+    }

@@ -47,6 +47,8 @@ def test_allowed_transition_returns_the_target():
         (S.DRAFT, S.SHIPPED),
         (S.BACKORDERED, S.RELEASED),
         (S.ALLOCATED, S.ALLOCATED),
+        (S.PICKED, S.CANCELLED),
+        (S.PICKED, S.RELEASED),
     ],
 )
 def test_transition_outside_the_table_raises_invalid_transition(current, target):
@@ -55,6 +57,10 @@ def test_transition_outside_the_table_raises_invalid_transition(current, target)
         transition(current, target)
     assert err.value.code == "order.invalid_transition"
     assert err.value.details == {"current": str(current), "target": str(target)}
+
+
+def test_a_picked_order_ships_or_keeps_its_remainder_open_after_a_split_shipment():
+    assert TRANSITIONS[S.PICKED] == {S.SHIPPED, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED}
 
 
 def test_shipped_and_cancelled_are_final():

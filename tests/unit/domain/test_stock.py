@@ -12,6 +12,7 @@ from domain.stock import (
     allocate,
     apply,
     apply_many,
+    book_in,
     check_ledger,
     deallocate,
     move,
@@ -112,6 +113,23 @@ def test_pick_carries_allocation_to_staging_and_ship_removes_it():
     assert balances[staged].on_hand == 4 and balances[staged].allocated == 4
     balances = apply_many(balances, [ship(staged, 4, origin=BY)])
     assert balances[staged].on_hand == 0 and balances[staged].allocated == 0
+
+
+def test_returns_and_transfers_book_stock_in_and_transfers_ship_it_out_under_their_own_reasons():
+    arrived = book_in(KEY, 3, reason=MovementReason.TRANSFER_IN, origin=BY)
+    returned = book_in(KEY, 2, reason=MovementReason.RETURN, origin=BY)
+    balances = apply_many({}, [arrived, returned, allocate(KEY, 5, origin=BY)])
+    out = ship(KEY, 5, origin=BY, reason=MovementReason.TRANSFER_OUT)
+    assert apply_many(balances, [out])[KEY] == Balance(on_hand=0, allocated=0, version=4)
+    assert (arrived.reason, out.reason) == (MovementReason.TRANSFER_IN, MovementReason.TRANSFER_OUT)
+    with pytest.raises(DomainError) as arrival:
+        book_in(KEY, 1, reason=MovementReason.RECEIPT, origin=BY)
+    with pytest.raises(DomainError) as departure:
+        ship(KEY, 1, origin=BY, reason=MovementReason.PICK)
+    assert (arrival.value.code, departure.value.code) == (
+        "stock.invalid_arrival_reason",
+        "stock.invalid_departure_reason",
+    )
 
 
 def test_replay_of_the_ledger_gives_the_balance():

@@ -45,9 +45,12 @@ def amounts(entry: JournalEntry | None) -> list[tuple[str, int, int]]:
     return [(line.account, line.debit, line.credit) for line in entry.lines]
 
 
-def test_chart_has_the_seven_accounts_with_their_types() -> None:
+def test_chart_has_the_ten_accounts_with_their_types() -> None:
     assert {a.name: a.type for a in CHART.values()} == {
+        "Cash": AccountType.ASSET,
         "Inventory": AccountType.ASSET,
+        "Inventory in Transit": AccountType.ASSET,
+        "Inventory Write-off": AccountType.EXPENSE,
         "Goods Received Not Invoiced": AccountType.LIABILITY,
         "Opening Balance Equity": AccountType.EQUITY,
         "Cost of Goods Sold": AccountType.EXPENSE,
