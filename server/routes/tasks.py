@@ -6,7 +6,6 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from domain.errors import NotFound
 from domain.guided import FLOOR_ROLES, require_worker
 from domain.tasks import TaskKind
 from server.auth.principal import requires
@@ -15,6 +14,7 @@ from server.mutations import register
 from server.services import guided, tasks
 from server.services.floor_mutations import ConfirmPick, confirm_pick
 from server.services.guided import prompt_of
+from server.services.task_claims import claim_next
 from server.services.task_manifest import handheld_views
 from server.services.task_models import ScanOutcome, TaskClaim, TaskPrompt, WaveView
 from server.services.task_scan import TaskScan
@@ -44,7 +44,7 @@ class TaskController(Controller):
         for kind in TaskKind:
             if kind in data.kinds:  # only kinds the caller may work (unknown ones match no task)
                 require_worker(kind, principal.roles)
-        trip = await tasks.claim_next(
+        trip = await claim_next(
             db, principal.username, warehouse, kinds=data.kinds, zones=data.zones, wave=data.wave
         )
         if not trip:
@@ -55,11 +55,9 @@ class TaskController(Controller):
     @get("/{task_id:int}", operation_id="getTask")
     async def view(self, warehouse: FromPath[str], task_id: FromPath[int], db: Db) -> TaskPrompt:
         """A task and the scan it waits for."""
-        found = await tasks.load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
-        if not found:
-            raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.")
-        view = (await handheld_views(db, found))[0]
-        return msgspec.convert({"task": view, "prompt": prompt_of(found[0])}, TaskPrompt)
+        found = await tasks.load_one(db, warehouse, task_id)
+        view = (await handheld_views(db, [found]))[0]
+        return msgspec.convert({"task": view, "prompt": prompt_of(found)}, TaskPrompt)
 
     @post("/{task_id:int}/scans", operation_id="scanTask", status_code=200)
     async def scan(

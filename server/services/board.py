@@ -67,19 +67,10 @@ async def task_board(db: AsyncSession, warehouse: str, *, limit: int) -> dict[st
             {"wh": warehouse},
         )
     ).one()
-    active = await tasks.load(
-        db,
-        "t.warehouse = :wh AND t.state = ANY(:active)",
-        {"wh": warehouse, "active": list(ACTIVE)},
-    )
+    active = await tasks.load_in_states(db, warehouse, ACTIVE)
     active.sort(key=lambda r: (-r.task.priority, r.id))
     # the latest done today too, so the board's done column shows what its "done today" tile counts
-    done = await tasks.load(
-        db,
-        "t.warehouse = :wh AND t.state = 'done' AND t.updated_at >= :since",
-        {"wh": warehouse, "since": since},
-        suffix=f"DESC LIMIT {DONE_SHOWN}",
-    )
+    done = await tasks.load_done_since(db, warehouse, since, newest=DONE_SHOWN)
     return {
         "warehouse": warehouse,
         "as_of": as_of,
@@ -147,7 +138,7 @@ async def release_lapsed_leases(db: AsyncSession, *, now: datetime, limit: int =
     )
     if not ids:
         return 0
-    records = await tasks.load(db, "t.id = ANY(:ids)", {"ids": ids})
+    records = await tasks.load_ids(db, ids)
     events = []
     for record in records:
         previous = record.task.claimed_by

@@ -187,12 +187,10 @@ async def _settle_task(db: AsyncSession, record: ExceptionRecord, *, now: dateti
     """A task parked by this exception leaves the board's exception column once it is resolved."""
     if not record.subject.startswith("task:"):
         return
-    found = await tasks.load(
-        db, "t.ref = :ref AND t.warehouse = :wh", {"ref": record.subject.removeprefix("task:"), "wh": record.warehouse}
-    )
-    if not found or found[0].task.state is not TaskState.EXCEPTION:
+    found = await tasks.load_ref(db, record.warehouse, record.subject.removeprefix("task:"))
+    if found is None or found.task.state is not TaskState.EXCEPTION:
         return
-    task = await tasks.load_locked(db, record.warehouse, found[0].id)
+    task = await tasks.load_locked(db, record.warehouse, found.id)
     settled = task_rules.settle_exception(task.task, now=now)
     if settled is task.task:
         return

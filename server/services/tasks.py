@@ -11,7 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
-from domain import tasks as rules
 from domain.errors import NotFound
 from domain.tasks import Spot, Task, TaskKind, TaskState
 from server.outbox import emit_many
@@ -26,8 +25,6 @@ _EVENT_OF_STATE: dict[TaskState, type[events.TaskEvent]] = {
     TaskState.EXCEPTION: events.TaskExceptionRaised,
 }
 
-CANDIDATES = 32  # tasks a claim chooses from
-_CLAIMABLE = "(t.state = 'open' OR (t.state IN ('assigned', 'in_progress') AND t.lease_expires_at <= :now))"
 _SELECT = """
 SELECT t.id, t.ref, t.kind, t.warehouse, t.state, t.priority, t.qty, t.qty_done, t.lot, t.item_id, i.sku,
        i.description, i.lot_tracked, l.id AS loc_id, l.code, l.zone, l.x, l.y, l.pick_sequence,
@@ -99,19 +96,62 @@ def _record(r: Any) -> TaskRecord:
     )
 
 
-async def load(db: AsyncSession, where: str, params: dict[str, Any], *, suffix: str = "") -> list[TaskRecord]:
-    """Tasks matching a WHERE clause over ``t`` (the tasks table)."""
-    rows = await db.execute(text(f"{_SELECT} WHERE {where} ORDER BY t.id {suffix}"), params)
+# the task loader's queries, by name: callers choose one, never write SQL of their own
+_WHERE = {
+    "by_ids": "t.id = ANY(:ids)",
+    "one": "t.id = :id AND t.warehouse = :wh",
+    "by_ref": "t.ref = :ref AND t.warehouse = :wh",
+    "in_states": "t.warehouse = :wh AND t.state = ANY(:states)",
+    "done_since": "t.warehouse = :wh AND t.state = 'done' AND t.updated_at >= :since",
+}
+
+
+async def select(
+    db: AsyncSession, where: str, params: dict[str, Any], *, newest: int | None = None
+) -> list[TaskRecord]:
+    """Tasks matching ``where`` over ``t`` (the tasks table): for the task modules' own named queries."""
+    order = "ORDER BY t.id" if newest is None else f"ORDER BY t.id DESC LIMIT {int(newest)}"
+    rows = await db.execute(text(f"{_SELECT} WHERE {where} {order}"), params)
     return [_record(r) for r in rows]
+
+
+async def _load(db: AsyncSession, query: str, params: dict[str, Any], *, newest: int | None = None) -> list[TaskRecord]:
+    return await select(db, _WHERE[query], params, newest=newest)
+
+
+async def load_ids(db: AsyncSession, ids: Sequence[int]) -> list[TaskRecord]:
+    """The tasks with these ids, in id order."""
+    return await _load(db, "by_ids", {"ids": list(ids)}) if ids else []
+
+
+async def load_one(db: AsyncSession, warehouse: str, task_id: int) -> TaskRecord:
+    """One task of ``warehouse``; ``task.not_found`` otherwise."""
+    found = await _load(db, "one", {"id": task_id, "wh": warehouse})
+    if not found:
+        raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.", task=task_id)
+    return found[0]
+
+
+async def load_ref(db: AsyncSession, warehouse: str, ref: str) -> TaskRecord | None:
+    """The task of ``warehouse`` with this reference, if any."""
+    found = await _load(db, "by_ref", {"ref": ref, "wh": warehouse})
+    return found[0] if found else None
+
+
+async def load_in_states(db: AsyncSession, warehouse: str, states: Sequence[str]) -> list[TaskRecord]:
+    """The warehouse's tasks in one of ``states``."""
+    return await _load(db, "in_states", {"wh": warehouse, "states": list(states)})
+
+
+async def load_done_since(db: AsyncSession, warehouse: str, since: datetime, *, newest: int) -> list[TaskRecord]:
+    """The ``newest`` tasks of the warehouse done since ``since``, latest first."""
+    return await _load(db, "done_since", {"wh": warehouse, "since": since}, newest=newest)
 
 
 async def load_locked(db: AsyncSession, warehouse: str, task_id: int) -> TaskRecord:
     """One task of ``warehouse``, locked for this command; ``task.not_found`` otherwise."""
     await lock_tasks(db, [task_id])
-    found = await load(db, "t.id = :id AND t.warehouse = :wh", {"id": task_id, "wh": warehouse})
-    if not found:
-        raise NotFound("task.not_found", f"No task {task_id} in {warehouse}.", task=task_id)
-    return found[0]
+    return await load_one(db, warehouse, task_id)
 
 
 def task_view(record: TaskRecord) -> dict[str, Any]:
@@ -233,59 +273,6 @@ async def insert(db: AsyncSession, new: Sequence[NewTask]) -> list[TaskRecord]:
             },
         )
         ids.extend(int(i) for i in row.scalars())
-    records = await load(db, "t.id = ANY(:ids)", {"ids": ids}) if ids else []
+    records = await load_ids(db, ids)
     await emit_many(db, [task_event(r, events.TaskCreated) for r in records])
     return records
-
-
-async def claim_next(
-    db: AsyncSession,
-    worker: str,
-    warehouse: str,
-    *,
-    kinds: Sequence[str],
-    zones: Sequence[str] | None,
-    wave: str | None = None,
-) -> list[TaskRecord]:
-    """The worker's next task (with the rest of its cluster trip), claimed; [] when there is none.
-
-    Candidates are locked with SKIP LOCKED, so two pickers asking at once get different work.
-    """
-    now = datetime.now(UTC)
-    held = await load(
-        db,
-        "t.warehouse = :wh AND t.claimed_by = :me AND t.state IN ('assigned', 'in_progress')",
-        {"wh": warehouse, "me": worker},
-    )
-    # a few of the most urgent candidates, locked (SKIP LOCKED: pickers asking at once get different
-    # ones); locking hundreds per claim would cost more than the choice gains
-    pool = held or await load(
-        db,
-        f"t.warehouse = :wh AND t.kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR t.wave_id = :wave)"
-        f" AND {_CLAIMABLE} AND t.id IN (SELECT id FROM tasks t WHERE warehouse = :wh"
-        " AND kind = ANY(:kinds) AND (CAST(:wave AS text) IS NULL OR wave_id = :wave)"
-        f" AND {_CLAIMABLE} ORDER BY priority DESC, id LIMIT {CANDIDATES} FOR UPDATE SKIP LOCKED)",
-        {"wh": warehouse, "kinds": list(kinds), "now": now, "wave": wave},
-    )
-    all_zones = zones if zones is not None else sorted({r.task.zone for r in pool})
-    chosen = rules.next_task([r.task for r in pool], worker, zones=all_zones, now=now)
-    if chosen is None:
-        return []
-    first = next(r for r in pool if r.task.id == chosen.id)
-    if first.task.claimed_by == worker and first.task.state in rules.ACTIVE_STATES:
-        return sorted(held, key=lambda r: r.task.sequence)
-    trip = [first]
-    if first.task.cluster_id:  # the whole trip, whether or not its other tasks were candidates
-        mates = await load(
-            db,
-            f"t.cluster_id = :c AND t.id <> :first AND {_CLAIMABLE}"
-            " AND t.id IN (SELECT id FROM tasks WHERE cluster_id = :c FOR UPDATE SKIP LOCKED)",
-            {"c": first.task.cluster_id, "first": first.id, "now": now},
-        )
-        trip += [r for r in mates if rules.is_claimable(r.task, now=now)]
-    claimed = rules.claim_cluster([r.task for r in trip], worker, now=now)
-    for record, task in zip(trip, claimed, strict=True):
-        record.task = task
-        await save(db, record)
-    await emit_many(db, [task_event(r) for r in trip])
-    return sorted(trip, key=lambda r: r.task.sequence)

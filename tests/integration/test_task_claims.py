@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from server.services.tasks import CANDIDATES
+from server.services.task_claims import CANDIDATES
 from tests.conftest import auth_headers, bearer, login
 from tests.execution_helpers import Client, Sessions, post
 from tests.stock_helpers import add_stock, new_item, place
