@@ -13,10 +13,10 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.logging import LoggingConfig
 
+from server.auth.context import AuthContext
 from server.auth.passwords import HashPool
 from server.auth.principal import PrincipalMiddleware, SessionCheck
 from server.auth.routes import AuthController
-from server.auth.service import AuthContext
 from server.client_address import ClientAddressMiddleware, trusted_networks
 from server.db import make_engine, make_sessionmaker
 from server.deps import DEPENDENCIES

@@ -8,8 +8,8 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.auth.context import AuthContext
 from server.auth.principal import current_principal
-from server.auth.service import AuthContext
 from server.auth.tokens import Principal
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth.passwords import HashPool
+from server.auth.context import AuthContext
 from server.auth.throttle import pin_failed, pin_succeeded, release_attempt, reserve_attempt, reserve_pin_try
 from server.auth.tokens import (
     Principal,
@@ -21,7 +21,6 @@ from server.auth.tokens import (
 )
 from server.models import AuthSession, Device, LoginFailure, Membership, RefreshToken, User
 from server.problems import Problem
-from server.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,19 +30,6 @@ class Issued:
     expires_in: int
     principal: Principal
     display_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuthContext:
-    """What the auth service needs from the app: settings, a clock, and a way to commit apart."""
-
-    settings: Settings
-    sessionmaker: async_sessionmaker[AsyncSession]
-    hashing: HashPool
-
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
 
 
 async def _warehouses(db: AsyncSession, user_id: int) -> frozenset[str]:

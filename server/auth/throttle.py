@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import exception_queue as queue
 from domain.exception_queue import ExceptionKind
+from server.auth.context import AuthContext
 from server.problems import Problem
 from server.services.exceptions import raise_exceptions
-
-if TYPE_CHECKING:
-    from server.auth.service import AuthContext
 
 # One statement per attempt: the row lock of the upsert orders concurrent attempts, so the n-th
 # sees n and at most the limit of them ever reach the (costly) hash check.
