@@ -84,3 +84,52 @@ class Item:
     def allows_substitute(self, sku: str) -> bool:
         """True if ``sku`` may ship in place of this item."""
         return sku in self.substitutes
+
+
+MAX_SKU = 32
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def is_valid_gtin(code: str) -> bool:
+    """A GTIN-8/12/13/14: digits only, with a right GS1 mod-10 check digit (the last one)."""
+    if not (code.isdigit() and len(code) in GTIN_LENGTHS):
+        return False
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(code[:-1])))
+    return (10 - total % 10) % 10 == int(code[-1])
+
+
+@dataclass(frozen=True)
+class MasterUnit:
+    """A unit as item master data gives it: its code, base units in it and the GTIN on its label."""
+
+    code: str
+    factor: int
+    gtin: str | None = None
+
+
+def master_item(
+    sku: str,
+    units: tuple[MasterUnit, ...],
+    *,
+    lot_tracked: bool = False,
+    shelf_life_days: int | None = None,
+    substitutes: tuple[str, ...] = (),
+) -> Item:
+    """The item a master-data record describes, refused when it could not be handled: a SKU of 1 to
+    ``MAX_SKU`` characters, the base unit EA listed, every GTIN a valid one."""
+    if not sku or len(sku) > MAX_SKU:
+        raise Invalid("item.invalid_sku", f"A SKU is 1 to {MAX_SKU} characters")
+    item = Item(
+        sku,
+        uoms=tuple(UnitOfMeasure(u.code, u.factor) for u in units),
+        gtins=tuple(u.gtin for u in units if u.gtin is not None),
+        lot_tracked=lot_tracked,
+        shelf_life_days=shelf_life_days,
+        substitutes=substitutes,
+    )
+    if item.base_uom not in {u.code for u in units}:
+        raise Rejected("item.no_base_unit", f"List the base unit {item.base_uom} (factor 1)")
+    for gtin in item.gtins:
+        if not is_valid_gtin(gtin):
+            raise Invalid("item.invalid_gtin", f"GTIN {gtin} is not valid", gtin=gtin)
+    return item

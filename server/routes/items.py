@@ -7,9 +7,8 @@ from litestar import Controller, put
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
 
-from domain.errors import Conflict, Invalid, Rejected
-from domain.items import Item, UnitOfMeasure
-from scanners.gs1 import has_valid_check_digit
+from domain.errors import Conflict, Rejected
+from domain.items import MasterUnit, master_item
 from server.auth.principal import requires
 from server.deps import Caller, Db
 from server.imports.history import record_change
@@ -34,21 +33,13 @@ class ItemData(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _validate(sku: str, data: ItemData) -> None:
-    if not sku or len(sku) > 32:
-        raise Invalid("item.invalid_sku", "A SKU is 1 to 32 characters")
-    units = tuple(UnitOfMeasure(u.uom, u.factor) for u in data.units)
-    Item(
+    master_item(
         sku,
-        uoms=units,
+        tuple(MasterUnit(u.uom, u.factor, u.gtin) for u in data.units),
         lot_tracked=data.lot_tracked,
         shelf_life_days=data.shelf_life_days,
         substitutes=tuple(data.substitutes),
     )
-    if "EA" not in {u.uom for u in data.units}:
-        raise Rejected("item.no_base_unit", "List the base unit EA (factor 1)")
-    for unit in data.units:
-        if unit.gtin is not None and not (len(unit.gtin) in (8, 12, 13, 14) and has_valid_check_digit(unit.gtin)):
-            raise Invalid("item.invalid_gtin", f"GTIN {unit.gtin} is not valid", gtin=unit.gtin)
 
 
 class ItemSaved(msgspec.Struct, forbid_unknown_fields=True):

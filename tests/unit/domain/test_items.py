@@ -1,7 +1,7 @@
 import pytest
 
 from domain.errors import DomainError, Rejected
-from domain.items import Item, UnitOfMeasure, require_quantity
+from domain.items import Item, MasterUnit, UnitOfMeasure, is_valid_gtin, master_item, require_quantity
 
 WATER = Item("WATER-500", uoms=(UnitOfMeasure("CS", 12), UnitOfMeasure("PL", 480)), gtins=("05000000000017",))
 
@@ -72,3 +72,36 @@ def test_require_quantity_refuses_zero_unless_allowed():
         require_quantity(0, what="Qty")
     assert err.value.code == "quantity.not_positive"
     assert require_quantity(0, what="Qty", allow_zero=True) == 0
+
+
+def test_a_gtin_needs_its_length_and_its_check_digit() -> None:
+    assert is_valid_gtin("4006381333931")  # GTIN-13
+    assert is_valid_gtin("96385074")  # GTIN-8
+    assert is_valid_gtin("10614141000019")  # GTIN-14
+    assert not is_valid_gtin("4006381333932")  # wrong check digit
+    assert not is_valid_gtin("400638133393")  # 12 digits, but its own check digit is wrong
+    assert not is_valid_gtin("40063813339311")  # 14 digits, wrong check digit
+    assert not is_valid_gtin("4006381A33931")
+    assert not is_valid_gtin("123456789")  # no GTIN has 9 digits
+
+
+def test_master_data_makes_an_item_with_its_units_and_gtins() -> None:
+    item = master_item("SKU-1", (MasterUnit("EA", 1, "4006381333931"), MasterUnit("CS", 12)), lot_tracked=True)
+    assert (item.factor("CS"), item.gtins, item.lot_tracked) == (12, ("4006381333931",), True)
+
+
+@pytest.mark.parametrize(
+    ("sku", "units", "code"),
+    [
+        ("", (MasterUnit("EA", 1),), "item.invalid_sku"),
+        ("S" * 33, (MasterUnit("EA", 1),), "item.invalid_sku"),
+        ("SKU-1", (MasterUnit("CS", 12),), "item.no_base_unit"),
+        ("SKU-1", (MasterUnit("EA", 1, "4006381333932"),), "item.invalid_gtin"),
+        ("SKU-1", (MasterUnit("EA", 2),), "uom.invalid_factor"),
+        ("SKU-1", (MasterUnit("EA", 1), MasterUnit("EA", 1)), "uom.duplicate"),
+    ],
+)
+def test_master_data_that_could_not_be_handled_is_refused(sku: str, units: tuple[MasterUnit, ...], code: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        master_item(sku, units)
+    assert refused.value.code == code
