@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.balances import account_balance
 from domain.customers import Money
 from domain.errors import Conflict, NotFound, Rejected
-from domain.ledger import AR, COGS, INVENTORY, INVENTORY_ADJUSTMENT, REVENUE, WRITE_OFF, ItemValuation, account_balance
+from domain.ledger import AR, COGS, INVENTORY, INVENTORY_ADJUSTMENT, REVENUE, WRITE_OFF, ItemValuation
 from domain.return_settlement import ReturnPlaces, ReturnSettlement, settle
 from domain.returns import (
     Condition,

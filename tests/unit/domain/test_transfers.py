@@ -10,16 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.atp import compute_atp
+from domain.balances import account_balance
 from domain.errors import Broken, Conflict, Invalid, Rejected
-from domain.ledger import (
-    INVENTORY,
-    INVENTORY_ADJUSTMENT,
-    INVENTORY_IN_TRANSIT,
-    WRITE_OFF,
-    ItemValuation,
-    JournalEntry,
-    account_balance,
-)
+from domain.ledger import INVENTORY, INVENTORY_ADJUSTMENT, INVENTORY_IN_TRANSIT, WRITE_OFF, ItemValuation, JournalEntry
 from domain.receiving import ReceivedLine, VarianceKind
 from domain.stock import MovementReason, StockKey, StockStatus, apply_many
 from domain.transfer_receipt import TransferReceipt, receive
@@ -55,8 +48,12 @@ def picked(qty: int = 8, take: int = 6) -> TransferOrder:
 
 def shipped(qty: int = 8, take: int = 6, source: ItemValuation = SOURCE) -> TransferShipment:
     return ship(
-        picked(qty, take), staged=[Staged(1, STAGE, take)], valuations={"WATER": source},
-        shipment_id="TS-1", user="ship1", at=NOW,
+        picked(qty, take),
+        staged=[Staged(1, STAGE, take)],
+        valuations={"WATER": source},
+        shipment_id="TS-1",
+        user="ship1",
+        at=NOW,
     )
 
 
@@ -89,7 +86,9 @@ def test_a_transfer_goes_between_two_warehouses_and_names_each_item_once() -> No
 def test_a_transfer_is_open_then_allocated_then_picked_once_nothing_allocated_is_left() -> None:
     allocated = allocate(transfer(), {1: 6})
     assert (allocated.status, allocated.line(1).qty.allocated, allocated.line(1).qty.backordered) == (
-        TransferStatus.ALLOCATED, 6, 2,
+        TransferStatus.ALLOCATED,
+        6,
+        2,
     )
     assert pick(allocated, {1: 4}).status is TransferStatus.ALLOCATED
     assert pick(allocated, {1: 6}).status is TransferStatus.PICKED

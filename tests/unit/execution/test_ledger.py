@@ -5,6 +5,7 @@ from fractions import Fraction
 
 import pytest
 
+from domain.balances import account_balance, trial_balance
 from domain.errors import DomainError
 from domain.ledger import (
     AR,
@@ -21,7 +22,6 @@ from domain.ledger import (
     JournalBuilder,
     JournalEntry,
     SourceDocument,
-    account_balance,
     issue,
     post_count_adjustment,
     post_invoice,
@@ -29,7 +29,6 @@ from domain.ledger import (
     post_receipt,
     post_shipment,
     reverse,
-    trial_balance,
 )
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.balances import account_balance, trial_balance
 from domain.errors import DomainError
 from domain.ledger import (
     CHART,
@@ -19,12 +20,10 @@ from domain.ledger import (
     JournalEntry,
     Posting,
     SourceDocument,
-    account_balance,
     post_count_adjustment,
     post_receipt,
     post_shipment,
     reverse,
-    trial_balance,
 )
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
