@@ -122,13 +122,13 @@ def _alone_rows(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
         items, stock = imported["items"], imported["opening_stock"]
         rows.append((
             f"importing {_number(items['rows'])} items / {_number(stock['rows'])} opening-stock lines (CSV): time; "
-            f"server peak memory (idle: {_number(imported['server_idle_rss_mb'])} MB)",
-            f"{_number(items['seconds'])} / {_number(stock['seconds'])} s; "
-            f"{_number(items['server_peak_rss_mb'])} / {_number(stock['server_peak_rss_mb'])} MB",
+            f"server peak memory (idle: {imported['server_idle_rss_mb']:,.0f} MB)",
+            f"{items['seconds']:,.0f} / {stock['seconds']:,.0f} s; "
+            f"{items['server_peak_rss_mb']:,.0f} / {stock['server_peak_rss_mb']:,.0f} MB",
         ))
         rows.append((
             "the opening-stock import ÷ PostgreSQL alone COPYing the same file into an unlogged table",
-            f"{_number(stock['seconds'])} ÷ {_number(imported['ceiling']['seconds'])} s = "
+            f"{stock['seconds']:,.0f} ÷ {imported['ceiling']['seconds']:,.1f} s = "
             f"**{imported['opening_stock_vs_ceiling']}**",
         ))
     if hooks := runs.get("webhooks"):
@@ -153,9 +153,8 @@ def alone_markdown(runs: dict[str, dict[str, Any]]) -> str:
     rows = _alone_rows(runs)
     if not rows:
         return ""
-    commands = " and ".join(f"`python -m load_tests.bench {name} --json`" for name in runs)
-    lines = ["| run alone | figure |", "| --- | --- |", *(f"| {label} | {cell} |" for label, cell in rows)]
-    return "\n".join([*lines, "", f"From one run each of {commands}, alone on the same machine."]) + "\n"
+    lines = ["| run alone, once each: `python -m load_tests.bench import` / `webhooks` | figure |", "| --- | --- |"]
+    return "\n".join([*lines, *(f"| {label} | {cell} |" for label, cell in rows)]) + "\n"
 
 
 def alone_runs(figures: Path) -> dict[str, dict[str, Any]]:
