@@ -35,6 +35,7 @@ import httpx
 import uvloop
 
 from load_tests.harness import REPO, backends, free_port, login_headers, percentile, server
+from load_tests.profiling import Profile
 
 WAREHOUSE = "WH1"
 
@@ -44,9 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dead", type=int, default=4, help="dead receivers subscribed in the dead phases")
     parser.add_argument("--commands", type=int, default=400, help="commands per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="commands in flight")
-    parser.add_argument("--rounds", type=int, default=12, help="an even number keeps the ABBA order balanced")
+    parser.add_argument("--rounds", type=int, default=10, help="an even number keeps the ABBA order balanced")
     parser.add_argument("--paced", type=int, default=60, help="commands at --paced-rate/s for the latency figure")
     parser.add_argument("--paced-rate", type=float, default=4.0)
+    parser.add_argument(
+        "--profile", type=float, default=0, metavar="SECONDS",
+        help="sample the server with py-spy for SECONDS from the start of each phase of the last round",
+    )
 
 
 @contextlib.contextmanager
@@ -163,7 +168,7 @@ async def _post_ceiling(url: str, *, senders: int, seconds: float = 2.0) -> floa
         return done / (time.perf_counter() - started)
 
 
-async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _run(base: str, sink_url: str, args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
     got: list[list[Any]] = []  # [path, seq, arrival, occurred_at] per delivery, from the sink
     silent = await asyncio.start_server(_silent, "127.0.0.1", 0)
     silent_url = f"http://127.0.0.1:{silent.sockets[0].getsockname()[1]}/dead"
@@ -185,7 +190,10 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
             ceilings: list[float] = []
             round_ratios: dict[int, list[float]] = {50: [], 99: []}  # command pNN dead / healthy within each round
             delays: list[float] = []
+            profiles: dict[str, Any] = {}
             for round_no in range(args.rounds):
+                # a fresh access token each round: the run outlasts one
+                http.headers.update(await asyncio.to_thread(login_headers, base, "admin", "floorsync-admin"))
                 # ABBA order: neither kind of phase always comes second
                 order = ("healthy", "dead") if round_no % 2 == 0 else ("dead", "healthy")
                 round_latencies: dict[str, list[float]] = {}
@@ -195,7 +203,10 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
                     got += await _records(http, sink_url, len(got))
                     before = len(got)
                     started = time.time()
+                    spy = Profile(server_pid, args.profile) if args.profile and round_no == args.rounds - 1 else None
                     latencies = await _commands(http, args.commands, args.concurrency)
+                    if spy is not None:
+                        profiles[phase] = await asyncio.to_thread(spy.summary)
                     phases[phase] += latencies
                     round_latencies[phase] = latencies
                     await _caught_up(http, healthy, await _head(http))
@@ -247,9 +258,10 @@ async def _run(base: str, sink_url: str, args: argparse.Namespace) -> dict[str, 
         "delivery_p50_ms_from_commit_paced": round(percentile(paced, 50) * 1000, 1),
         "delivery_p99_ms_from_commit_paced": round(percentile(paced, 99) * 1000, 1),
         "deliveries": len(got),
+        **({"profile": profiles} if profiles else {}),
     }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     with backends() as found, server(found) as srv, sink() as sink_url:
-        return uvloop.run(_run(srv.url, sink_url, args))
+        return uvloop.run(_run(srv.url, sink_url, args, srv.process.pid))
