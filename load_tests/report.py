@@ -3,8 +3,10 @@
     python -m load_tests.report --readme docs/figures.json
 
 ``bench all`` writes the table beside its JSON (report.md). With ``--readme``, the table of a checked-in
-``bench all`` JSON replaces the one between README.md's figures markers; a unit test fails when
-README.md's table is not the rendering of docs/figures.json, so the README never shows hand-copied figures.
+``bench all`` JSON, followed by the table of the scenarios that run alone (``bench import`` and ``bench
+webhooks``, checked in beside it as figures-import.json and figures-webhooks.json), replaces the text
+between README.md's figures markers; a unit test fails when README.md's tables are not the rendering of
+those files, so the README never shows hand-copied figures.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ Row = tuple[str, Callable[[dict[str, Any]], Any]]
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 FIGURES = REPO / "docs" / "figures.json"
-START = "<!-- figures: generated from docs/figures.json by `python -m load_tests.report --readme docs/figures.json` -->"
+ALONE = {"import": "figures-import.json", "webhooks": "figures-webhooks.json"}  # beside docs/figures.json
+START = "<!-- figures: generated from docs/figures*.json: `python -m load_tests.report --readme docs/figures.json` -->"
 END = "<!-- /figures -->"
 
 
@@ -113,17 +116,62 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _alone_rows(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if imported := runs.get("import"):
+        items, stock = imported["items"], imported["opening_stock"]
+        rows.append((
+            f"importing {_number(items['rows'])} items / {_number(stock['rows'])} opening-stock lines (CSV): time "
+            f"(PostgreSQL alone COPYing the stock file); server peak memory (idle: "
+            f"{imported['server_idle_rss_mb']:,.0f} MB)",
+            f"{items['seconds']:,.0f} / {stock['seconds']:,.0f} s ({imported['ceiling']['seconds']:,.1f} s); "
+            f"{items['server_peak_rss_mb']:,.0f} / {stock['server_peak_rss_mb']:,.0f} MB",
+        ))
+    if hooks := runs.get("webhooks"):
+        rows += [
+            (f"webhook deliveries/s to {hooks['subscriptions']} subscriptions while commands run ÷ what the bench "
+             "alone can POST to the same receiver",
+             f"{_number(hooks['delivered_events_per_s'])} ÷ {_number(hooks['post_ceiling_per_s'])} = "
+             f"**{hooks['delivered_to_ceiling_ratio']}**"),
+            (f"command p99 with {hooks['dead_receivers']} dead receivers ÷ without: median of {hooks['rounds']} ABBA "
+             f"rounds of {_number(hooks['commands_per_phase'])} commands a phase; all rounds pooled",
+             f"**{hooks['command_p99_dead_to_healthy_median_of_rounds']}**; "
+             f"{hooks['command_p99_dead_to_healthy_pooled']}"),
+            (f"webhook delivery p50 / p99 from commit at {hooks['paced_commands_per_s']:g} commands/s",
+             f"{_number(hooks['delivery_p50_ms_from_commit_paced'])} / "
+             f"{_number(hooks['delivery_p99_ms_from_commit_paced'])} ms"),
+        ]
+    return rows
+
+
+def alone_markdown(runs: dict[str, dict[str, Any]]) -> str:
+    """The scenarios that run alone, as a two-column table ("" without any)."""
+    rows = _alone_rows(runs)
+    if not rows:
+        return ""
+    lines = ["| run alone, once each: `python -m load_tests.bench import` / `webhooks` | figure |", "| --- | --- |"]
+    return "\n".join([*lines, *(f"| {label} | {cell} |" for label, cell in rows)]) + "\n"
+
+
+def alone_runs(figures: Path) -> dict[str, dict[str, Any]]:
+    """The checked-in runs of the scenarios that run alone, found beside ``figures``."""
+    paths = {name: figures.with_name(file) for name, file in ALONE.items()}
+    return {name: json.loads(path.read_text(encoding="utf-8")) for name, path in paths.items() if path.exists()}
+
+
 def _first_line(error: str) -> str:
     return error.split(" (see ")[0].splitlines()[0]
 
 
-def with_table(readme: str, report: dict[str, Any]) -> str:
-    """``readme`` with the text between its figures markers replaced by the report's table."""
+def with_table(readme: str, report: dict[str, Any], alone: dict[str, dict[str, Any]] | None = None) -> str:
+    """``readme`` with the text between its figures markers replaced by the report's table and, when
+    given, the table of the scenarios that run alone."""
     head, found, rest = readme.partition(START + "\n")
     _, found_end, tail = rest.partition(END)
     if not (found and found_end):
         raise ValueError(f"README.md lacks the figures markers {START!r} ... {END!r}")
-    return head + START + "\n" + markdown(report) + END + tail
+    tables = markdown(report) + ("\n" + alone_markdown(alone) if alone else "")
+    return head + START + "\n" + tables + END + tail
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, required=True, metavar="REPORT_JSON",
                         help="a `bench all --json` report whose table goes into README.md")
     args = parser.parse_args(argv)
-    README.write_text(with_table(README.read_text(encoding="utf-8"), json.loads(args.readme.read_text())),
-                      encoding="utf-8")
+    report, alone = json.loads(args.readme.read_text(encoding="utf-8")), alone_runs(args.readme)
+    README.write_text(with_table(README.read_text(encoding="utf-8"), report, alone), encoding="utf-8")
     return 0
 
 

@@ -51,7 +51,7 @@ async def test_the_cli_imports_a_json_file_and_refuses_a_bad_one(
             {"c": code},
         )
     assert by == "erp-sync"
-    bad = tmp_path / "suppliers.csv"
+    bad = tmp_path / "bad-suppliers.csv"
     bad.write_text("code,name,lead_time_days\nX1,Dairy,-1\n")
     status, out = await _floorsync(seeded, "import", "suppliers", str(bad))
     assert status == 1
@@ -61,3 +61,31 @@ async def test_the_cli_imports_a_json_file_and_refuses_a_bad_one(
         "code": "import.negative",
         "message": "lead_time_days: must be zero or more, got -1",
     }
+
+
+async def test_the_cli_imports_a_csv_file_checks_it_dry_and_a_resend_changes_nothing(
+    seeded: Settings, db: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    codes = ["C" + secrets.token_hex(3).upper() for _ in range(2)]
+    good = tmp_path / "suppliers.csv"
+    rows = "".join(f"{code},Supplier {code},EUR,{n}\n" for n, code in enumerate(codes))
+    good.write_text("code,name,currency,lead_time_days\n" + rows)
+
+    async def stored() -> list[tuple[str, int]]:
+        async with db() as session:
+            rows = await session.execute(
+                text("SELECT code, lead_time_days FROM suppliers WHERE code = ANY(:c) ORDER BY code"), {"c": codes}
+            )
+        return [(r[0], r[1]) for r in rows]
+
+    status, out = await _floorsync(seeded, "import", "suppliers", str(good), "--dry-run")
+    assert status == 0, out
+    assert (json.loads(out)["status"], json.loads(out)["created"]) == ("dry_run", 2)
+    assert await stored() == [], "a dry run writes nothing"
+    status, out = await _floorsync(seeded, "import", "suppliers", str(good))
+    assert status == 0, out
+    assert (json.loads(out)["status"], json.loads(out)["created"], json.loads(out)["rows_read"]) == ("applied", 2, 2)
+    assert await stored() == sorted(zip(codes, [0, 1], strict=True))
+    status, out = await _floorsync(seeded, "import", "suppliers", str(good))
+    assert status == 0, out
+    assert (json.loads(out)["created"], json.loads(out)["updated"], json.loads(out)["unchanged"]) == (0, 0, 2)

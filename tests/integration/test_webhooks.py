@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,6 +88,7 @@ async def test_deliveries_arrive_signed_complete_and_in_order_through_failures_t
 ) -> None:
     admin = await token(api, "admin")
     warehouse = await new_warehouse(db)
+    counted_before = await counted(api)
     async with Receiver(troublesome) as everything, Receiver(troublesome) as stock_only:
         subs = [
             await subscribe(api, admin, warehouse, everything.url, timeout_s=0.5, max_attempts=6),
@@ -124,6 +126,15 @@ async def test_deliveries_arrive_signed_complete_and_in_order_through_failures_t
 
         dead = (await api.get(f"/api/webhooks/{subs[2]['subscription']['id']}", headers=admin)).json()
         assert dead["lag"] > 0 and dead["consecutive_failures"] >= 1 and dead["last_status"] is None
+
+        # /metrics counts what the delivery log shows: a 500, a timeout, a refused connection, each by its cause
+        grown = {name: value - counted_before[name] for name, value in (await counted(api)).items()}
+        first_500s = sum(1 for e in log if e["response_code"] == 500)
+        assert grown["failures_status"] >= first_500s >= 1, grown
+        assert grown["failures_timeout"] >= 1 and grown["failures_network"] >= 1, grown
+        assert grown["retry"] >= first_500s and grown["delivered"] >= 40 + 10, grown
+        assert grown["delays"] >= 40 + 10, "one delay from commit per delivered event"
+        await gauge_reads(api, "floorsync_webhook_lag_events", str(dead["id"]), lambda lag: lag > 0)
         for sub in subs:
             await api.delete(f"/api/webhooks/{sub['subscription']['id']}", headers=keyed(admin))
 
@@ -200,6 +211,7 @@ async def test_a_subscription_that_keeps_failing_raises_an_exception_resolved_on
     def behave(_request: Received) -> Answer:
         return Answer(204 if healthy else 503)
 
+    counted_before = await counted(api)
     async with Receiver(behave) as receiver:
         # only task events: its own webhook_failing exception would otherwise be one more failure
         created = await subscribe(api, admin, warehouse, receiver.url, max_attempts=1, types=["task.created"])
@@ -218,13 +230,11 @@ async def test_a_subscription_that_keeps_failing_raises_an_exception_resolved_on
             return str(found) if found else None
 
         assert await exception_state() == "open"
-        metrics = await wait_until(
-            lambda: _metric_line(api, f'floorsync_webhook_dead_letters{{subscription="{sub_id}"}} 6.0'),
-            timeout_s=DEADLINE_S,
-            what="dead-letter gauge",
-        )
-        assert metrics
-        assert 'floorsync_webhook_deliveries_total{outcome="dead"}' in (await api.get("/metrics")).text
+        label = str(sub_id)
+        await gauge_reads(api, "floorsync_webhook_dead_letters", label, 6)
+        await gauge_reads(api, "floorsync_webhook_failing", label, 1)
+        grown = {name: value - counted_before[name] for name, value in (await counted(api)).items()}
+        assert grown["dead"] >= 6 and grown["failures_status"] >= 6, grown
 
         healthy = True
         (recovered,) = await produce(db, warehouse, 1)
@@ -233,10 +243,51 @@ async def test_a_subscription_that_keeps_failing_raises_an_exception_resolved_on
         assert not view["failing"] and view["consecutive_failures"] == 0 and view["last_status"] == 204
         assert await exception_state() == "resolved"
         assert [r.event["entity_id"] for r in receiver.acknowledged] == [recovered]
+        await gauge_reads(api, "floorsync_webhook_failing", label, 0)
+        await gauge_reads(api, "floorsync_webhook_dead_letters", label, 6)  # until they are replayed
 
 
-async def _metric_line(api: httpx.AsyncClient, line: str) -> bool:
-    return line in (await api.get("/metrics")).text
+OUTCOMES, CAUSES = ("delivered", "retry", "dead"), ("status", "timeout", "network")
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def samples(api: httpx.AsyncClient) -> Samples:
+    """Every sample of the server's /metrics, read over HTTP."""
+    text = (await api.get("/metrics")).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): float(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """One sample's value (0 before it is first counted)."""
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def metric(api: httpx.AsyncClient, name: str, **labels: str) -> float:
+    return value(await samples(api), name, **labels)
+
+
+async def counted(api: httpx.AsyncClient) -> dict[str, float]:
+    """The delivery counters (they only grow: tests compare what they gained)."""
+    found = await samples(api)
+    outcomes = {o: value(found, "floorsync_webhook_deliveries_total", outcome=o) for o in OUTCOMES}
+    causes = {f"failures_{c}": value(found, "floorsync_webhook_failures_total", cause=c) for c in CAUSES}
+    return outcomes | causes | {"delays": value(found, "floorsync_webhook_delivery_delay_seconds_count")}
+
+
+async def gauge_reads(
+    api: httpx.AsyncClient, name: str, subscription: str, expected: float | Callable[[float], bool]
+) -> None:
+    """Wait until a subscription's gauge shows ``expected`` (gauges are refreshed every few seconds)."""
+    fits = expected if callable(expected) else lambda found: found == expected
+
+    async def reads() -> bool:
+        return fits(await metric(api, name, subscription=subscription))
+
+    await wait_until(reads, timeout_s=DEADLINE_S, interval_s=0.2, what=f"{name} of subscription {subscription}")
 
 
 async def test_subscriptions_are_managed_by_admins_with_the_secret_shown_once(
@@ -312,8 +363,10 @@ async def test_a_paused_subscription_resumes_where_it_stopped(
         await wait_until(lambda: _is(published_through(db, warehouse), 5), timeout_s=DEADLINE_S, what="stamping")
         view = (await api.get(f"/api/webhooks/{sub_id}", headers=admin)).json()
         assert (view["cursor"], view["lag"], receiver.received) == (0, 5, [])
+        await gauge_reads(api, "floorsync_webhook_lag_events", str(sub_id), 5)
         await api.patch(f"/api/webhooks/{sub_id}", json={"active": True}, headers=keyed(admin))
         await caught_up(api, admin, sub_id, 5)
+        await gauge_reads(api, "floorsync_webhook_lag_events", str(sub_id), 0)
         assert [r.event["seq"] for r in receiver.acknowledged] == [1, 2, 3, 4, 5]
         assert time.time() - receiver.received[0].at < DEADLINE_S
 
