@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import hypothesis
 import pytest
 import redis.asyncio as aioredis
 from litestar import Litestar
@@ -21,6 +22,10 @@ from server.migrate import upgrade
 from server.seed import seed_demo
 from server.settings import Settings
 from tests.backends import TestBackends, test_backends
+
+# properties check what the code does, not how fast: a busy machine must not fail an example on time
+hypothesis.settings.register_profile("floorsync", deadline=None)
+hypothesis.settings.load_profile("floorsync")
 
 _FAILED = pytest.StashKey[bool]()
 
