@@ -12,7 +12,7 @@ from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import tasks
 from server.services.counts import CountedLine, submit_whole_count
-from server.services.picking import TaskScan, pick_prompt, scan_pick
+from server.services.pick_lines import ConfirmLine, confirm_line
 from server.services.receiving import ConfirmReceipt, confirm_receipt
 
 
@@ -40,23 +40,11 @@ def _require_role(principal: Principal, *roles: str) -> None:
 
 
 async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick) -> dict[str, Any]:
-    """Feed the intent's scans to the guided flow from wherever the task stands; the rules are the same."""
+    """The whole line, checked and confirmed by the same code as the online one-request confirm."""
     _require_role(principal, "picker", "supervisor")
     ensure_warehouse(principal, cmd.warehouse)
-    record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
-    answer: dict[str, Any] = {"task": tasks.task_view(record), "prompt": pick_prompt(record)}
-    steps = {
-        "location": TaskScan(scan=cmd.location),
-        "item": TaskScan(scan=cmd.item),
-        "quantity": TaskScan(qty=cmd.qty),
-        "tote": TaskScan(scan=cmd.tote),
-    }
-    for _ in steps:
-        step = pick_prompt(record)["step"]
-        if step not in steps:
-            break
-        answer = await scan_pick(db, principal, record, steps[step])
-    return answer
+    line = ConfirmLine(location=cmd.location, item=cmd.item, qty=cmd.qty, tote=cmd.tote)
+    return await confirm_line(db, principal, cmd.warehouse, cmd.task, line)
 
 
 async def receipt_line(db: AsyncSession, principal: Principal, cmd: ReceiptLine) -> dict[str, Any]:

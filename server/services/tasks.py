@@ -289,3 +289,8 @@ async def claim_next(
         await save(db, record)
     await emit_many(db, [task_event(r) for r in trip])
     return sorted(trip, key=lambda r: r.task.sequence)
+
+
+# for stores that read tasks inside statements of their own (``_SELECT`` takes a WHERE over ``t``)
+TASK_SELECT = _SELECT
+record_of = _record
