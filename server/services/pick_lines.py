@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
@@ -29,7 +28,7 @@ from server.auth.tokens import Principal
 from server.outbox import emit_many
 from server.services import tasks
 from server.services.ledger import StockLedger
-from server.services.order_views import load_view, status_event
+from server.services.order_views import move_and_view, status_event
 from server.services.pick_stock import source_key
 from server.services.pick_store import LineSnapshot, lock_line, write_line
 from server.services.picking import _confirm, pick_prompt
@@ -94,11 +93,7 @@ async def _move_order(db: AsyncSession, order_id: int, steps: list[OrderStatus])
     """Take the (locked) order through ``steps``; one event with its new state."""
     if not steps:
         return []
-    await db.execute(
-        text("UPDATE sales_orders SET status = :s, version = version + :n WHERE id = :id"),
-        {"s": str(steps[-1]), "n": len(steps), "id": order_id},
-    )
-    return [status_event(await load_view(db, order_id))]
+    return [status_event(await move_and_view(db, order_id, steps[-1], transitions=len(steps)))]
 
 
 def _origin(record: TaskRecord, principal: Principal) -> Origin:
