@@ -34,7 +34,8 @@ async def test_a_confirmed_line_takes_at_most_ten_statements_with_begin_and_comm
         recorder = Recorder(str(trace))
         recorder.install()
         try:
-            response = await client.post(CONFIRM.format(task["id"]), headers=picker | {"Idempotency-Key": key}, json=body)
+            headers = picker | {"Idempotency-Key": key}
+            response = await client.post(CONFIRM.format(task["id"]), headers=headers, json=body)
         finally:
             recorder.uninstall()
         assert response.status_code == 200, response.text

@@ -50,7 +50,8 @@ async def stocked(client: Client, qty: int, *, lot: str = "", **item: Any) -> tu
 
 def line(task: dict[str, Any], gtin: str, *, qty: int | None = None, lot: str | None = None) -> dict[str, Any]:
     item = f"(01){gtin.zfill(14)}(10){lot}" if lot else gtin
-    return {"location": task["location"], "item": item, "qty": task["qty"] if qty is None else qty, "tote": task["tote"]}
+    picked = task["qty"] if qty is None else qty
+    return {"location": task["location"], "item": item, "qty": picked, "tote": task["tote"]}
 
 
 async def confirm(client: Client, picker: dict[str, str], task: dict[str, Any], body: dict[str, Any]) -> Any:
