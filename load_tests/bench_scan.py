@@ -39,7 +39,7 @@ TARGET_RATIO = 0.25  # pick lines per second / PostgreSQL's pick-confirm ceiling
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rates", default="50,100,200,2000", help="arrival rates (steps/s), one phase each")
-    parser.add_argument("--line-rates", default="100,200,400,800", help="arrival rates (lines/s), one phase each")
+    parser.add_argument("--line-rates", default="50,100,200,400", help="arrival rates (lines/s), one phase each")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--pickers", type=int, default=64, help="concurrent pickers (one connection each)")
     parser.add_argument("--instances", type=int, default=1, help="server processes (pickers spread over them)")

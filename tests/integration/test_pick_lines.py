@@ -16,13 +16,17 @@ from tests.stock_helpers import add_stock, assert_inventory_invariants, fresh_gt
 CONFIRM = "/api/warehouses/WH1/tasks/{}/confirm"
 
 
-async def new_picker(client: Client) -> dict[str, str]:
+async def named_picker(client: Client) -> tuple[str, dict[str, str]]:
     """A picker of WH1 of this test's own, so no other test's held tasks come back on a claim."""
     admin = await auth_headers(client, "admin")
     name = f"lp{secrets.token_hex(4)}"
     body = {"username": name, "display_name": name, "roles": ["picker"], "warehouses": ["WH1"], "password": "x" * 16}
     await post(client, admin, "/api/admin/users", body)
-    return bearer(await login(client, name, "x" * 16))
+    return name, bearer(await login(client, name, "x" * 16))
+
+
+async def new_picker(client: Client) -> dict[str, str]:
+    return (await named_picker(client))[1]
 
 
 async def released_trip(
@@ -83,11 +87,23 @@ async def writes(db: Sessions, task_id: int, sku: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
+async def pick_movements(db: Sessions, sku: str) -> int:
+    async with db() as session:
+        moved = await session.scalar(
+            text(
+                "SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id"
+                " JOIN items i ON i.id = b.item_id WHERE i.sku = :s AND m.reason = 'pick'"
+            ),
+            {"s": sku},
+        )
+    return int(moved or 0)
+
+
 async def test_a_line_is_confirmed_in_one_request_and_the_answer_carries_the_next_task(
     client: Client, db: Sessions
 ) -> None:
     picker = await new_picker(client)
-    (sku_a, bin_a), (sku_b, _) = await stocked(client, 20), await stocked(client, 20)
+    (sku_a, bin_a), (sku_b, bin_b) = await stocked(client, 20), await stocked(client, 20)
     number, trip, claimed = await released_trip(client, [(sku_a, 3), (sku_b, 2)], picker)
     first, second = trip
     manifest = claimed["task"]["manifest"]
@@ -123,7 +139,7 @@ async def test_a_line_is_confirmed_in_one_request_and_the_answer_carries_the_nex
             {"id": str(first["id"])},
         )
     assert (staged, completed) == (f"{first['qty']}/{first['qty']}", 1)
-    assert first["location"] == bin_a or first["sku"] != sku_a
+    assert {t["sku"]: t["location"] for t in trip} == {sku_a: bin_a, sku_b: bin_b}
     await assert_inventory_invariants(db)
 
 
@@ -181,15 +197,7 @@ async def test_two_confirms_of_one_line_at_once_move_the_stock_once(client: Clie
     assert sorted([first.status_code, second.status_code])[1] in (409, 422)
     refused = second if second.status_code != 200 else first
     assert refused.json()["code"] == "task.invalid_transition", refused.text
-    async with db() as session:
-        moved = await session.scalar(
-            text(
-                "SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id"
-                " JOIN items i ON i.id = b.item_id WHERE i.sku = :s AND m.reason = 'pick'"
-            ),
-            {"s": sku},
-        )
-    assert moved == 2  # out of the bin, into staging: once
+    assert await pick_movements(db, sku) == 2  # out of the bin, into staging: once
     assert await order_status(client, number) == "picked"
     on_hand = (await gl_inventory(db, sku))[2]
     assert on_hand == 10
@@ -207,20 +215,32 @@ async def test_a_device_mutation_confirms_the_line_once_through_the_same_path(cl
     payload = {"warehouse": "WH1", "task": task["id"], **line(task, await gtin_of(db, task["sku"]))}
     batch = [{"mutation_id": 1, "kind": "pick.confirm", "payload": payload}]
     first = await post(client, picker, url, batch, 200)
+    after_first = await writes(db, task["id"], task["sku"])
     again = await post(client, picker, url, batch, 200)
     [applied], [replayed] = first["results"], again["results"]
     assert (applied["outcome"], applied["result"]["task"]["state"]) == ("applied", "done")
     assert applied["result"]["next"]["task"]["id"] == trip[1]["id"]
     assert replayed["replayed"] and replayed["result"] == applied["result"]
-    assert await writes(db, task["id"], task["sku"]) == await writes(db, task["id"], task["sku"])
-    async with db() as session:
-        moved = await session.scalar(
-            text(
-                "SELECT count(*) FROM stock_movements m JOIN stock_balances b ON b.id = m.balance_id"
-                " JOIN items i ON i.id = b.item_id WHERE i.sku = :s AND m.reason = 'pick'"
-            ),
-            {"s": task["sku"]},
-        )
-    assert moved == 2
+    assert await writes(db, task["id"], task["sku"]) == after_first
+    assert await pick_movements(db, task["sku"]) == 2
     assert await order_status(client, number) == "picking"
+    await assert_inventory_invariants(db)
+
+
+async def test_the_last_lines_of_an_order_confirmed_at_once_by_two_pickers_leave_it_picked(
+    client: Client, db: Sessions
+) -> None:
+    picker = await new_picker(client)
+    other_name, other = await named_picker(client)
+    items = [await stocked(client, 10), await stocked(client, 10)]
+    number, trip, _ = await released_trip(client, [(sku, 2) for sku, _ in items], picker)
+    sup = await auth_headers(client, "super1")
+    reassign = f"/api/warehouses/WH1/tasks/{trip[1]['id']}/reassign"
+    await post(client, sup, reassign, {"worker": other_name}, 200)
+    bodies = [line(t, await gtin_of(db, t["sku"])) for t in trip]
+    answers = await asyncio.gather(
+        confirm(client, picker, trip[0], bodies[0]), confirm(client, other, trip[1], bodies[1])
+    )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert await order_status(client, number) == "picked"
     await assert_inventory_invariants(db)
