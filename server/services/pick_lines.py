@@ -2,12 +2,14 @@
 them with the guided flow's rules, confirms the line and answers the caller's next task.
 
 A full pick takes two statements of its own (server/services/pick_store): one locks and reads,
-one writes and reads what comes next. A short pick, a first pick into staging or a pick face left
-below its min take the longer paths they take in the guided flow.
+one writes and reads what comes next. A short pick, or a line whose stock or allocation is not
+where its task says, takes the guided flow's own confirm; a pick face left below its min is
+replenished as after a guided pick.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,7 +75,7 @@ async def _decode(db: AsyncSession, snapshot: LineSnapshot, cmd: ConfirmLine) ->
     )
 
 
-async def _catch(read_scan: Any) -> Decoded:
+async def _catch(read_scan: Callable[[], Awaitable[Scan]]) -> Decoded:
     try:
         scan: Scan = await read_scan()
     except DomainError as exc:
