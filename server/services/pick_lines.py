@@ -54,11 +54,16 @@ async def _decode(db: AsyncSession, snapshot: LineSnapshot, cmd: ConfirmLine) ->
     """Each scan read as the guided flow reads it at its step; the task's own GTINs spare the lookup."""
     record = snapshot.record
     own = {g["gtin"] for g in snapshot.gtins}
+    # an item the guided flow already accepted for this holder: a device that went offline after it
+    # sends the SKU it was shown instead of the label it no longer has
+    earlier = next((s for s in record.scans if s.get("step") == str(Step.ITEM)), None)
 
     async def location() -> Scan:
         return Scan(await read_location(db, record.task.warehouse, cmd.location))
 
     async def item() -> Scan:
+        if earlier is not None and cmd.item == earlier.get("value"):
+            return Scan(str(earlier["value"]), earlier.get("lot"))
         result = read(cmd.item, step="item")
         if own.intersection(gtin_variants(result.gtin or result.code)):
             return Scan(record.task.item or "", result.lot)
@@ -194,6 +199,8 @@ async def confirm_line(
     if record.task.kind is not TaskKind.PICK:
         raise Rejected("task.not_guided", f"{record.task.kind} tasks are not confirmed as pick lines")
     now = datetime.now(UTC)
+    if record.task.state is not rules.TaskState.IN_PROGRESS:
+        record.scans = []  # not begun by this holder: nothing it scanned before counts
     record.task = rules.start(record.task, principal.username, now=now)
     item = PickItem(record.task.item or "", record.description, record.lot_tracked)
     accepted = verify_line(record.task, item, await _decode(db, snapshot, cmd))

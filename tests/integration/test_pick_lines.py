@@ -244,3 +244,20 @@ async def test_the_last_lines_of_an_order_confirmed_at_once_by_two_pickers_leave
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     assert await order_status(client, number) == "picked"
     await assert_inventory_invariants(db)
+
+
+async def test_a_line_begun_with_guided_scans_is_finished_offline_with_the_sku_it_was_shown(
+    client: Client, db: Sessions
+) -> None:
+    picker = await new_picker(client)
+    sku, _ = await stocked(client, 6, lot_tracked=True, lot="L-5")
+    _, [task], _ = await released_trip(client, [(sku, 3)], picker)
+    scans = f"/api/warehouses/WH1/tasks/{task['id']}/scans"
+    await post(client, picker, scans, {"scan": task["location"]}, 200)
+    await post(client, picker, scans, {"scan": f"(01){(await gtin_of(db, sku)).zfill(14)}(10)L-5"}, 200)
+    device = await post(client, picker, "/api/devices", {"name": "RF-mixed", "platform": "android"})
+    payload = {"warehouse": "WH1", "task": task["id"], "location": task["location"], "item": sku, "qty": 3}
+    batch = [{"mutation_id": 1, "kind": "pick.confirm", "payload": payload | {"tote": task["tote"]}}]
+    [result] = (await post(client, picker, f"/api/devices/{device['device']['id']}/mutations", batch, 200))["results"]
+    assert (result["outcome"], result["result"]["task"]["state"]) == ("applied", "done"), result
+    assert await pick_movements(db, sku) == 2
