@@ -35,6 +35,13 @@ def _reserve_order(face: PickFace, r: ReserveBalance) -> tuple[date, str, int, s
     return (r.expiry or date.max, r.lot or "", walk_distance(face.location, r.location), r.location.code)
 
 
+def needs_replenishment(face: PickFace, *, demand_qty: int = 0) -> bool:
+    """Whether ``face`` should be topped up: below its min, or short of the picks pending on it, counting
+    stock on its way, and with room left below its max."""
+    expected = face.on_hand + face.inbound_qty
+    return (expected < face.min_qty or demand_qty > expected) and expected < face.max_qty
+
+
 def replenishment_tasks(
     face: PickFace,
     reserves: Iterable[ReserveBalance],
@@ -54,7 +61,7 @@ def replenishment_tasks(
         )
     expected = face.on_hand + face.inbound_qty
     would_short = demand_qty > expected
-    if expected >= face.min_qty and not would_short:
+    if not needs_replenishment(face, demand_qty=demand_qty):
         return ()
     wanted = face.max_qty - expected
     if wanted <= 0:

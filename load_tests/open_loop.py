@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +103,16 @@ class PhaseResult:
         }
 
 
-async def run_phase(pickers: list[Picker], *, rate: float, seconds: float, grace_s: float = 3.0) -> PhaseResult:
-    """Drive every picker's steps at ``rate`` steps per second (in total) for ``seconds``."""
+async def run_phase(
+    pickers: list[Picker],
+    *,
+    rate: float,
+    seconds: float,
+    grace_s: float = 3.0,
+    act: Callable[[Picker], Awaitable[bool]] | None = None,
+) -> PhaseResult:
+    """Drive every picker's steps (or ``act``: a whole line) at ``rate`` per second (in total) for ``seconds``."""
+    action = act or Picker.step
     loop = asyncio.get_running_loop()
     result = PhaseResult(rate, seconds)
     count = len(pickers)
@@ -125,7 +134,7 @@ async def run_phase(pickers: list[Picker], *, rate: float, seconds: float, grace
                 result.unsent += 1
                 result.latencies_ms.append((now - due) * 1000)
                 continue
-            if not await picker.step():
+            if not await action(picker):
                 result.starved += 1
                 result.unsent += 1
                 continue

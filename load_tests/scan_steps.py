@@ -43,3 +43,16 @@ def putaway_scan(prompt: dict[str, Any], gtin_of: dict[str, str]) -> dict[str, A
     if step == "confirm_location":
         return {"scan": prompt["scanned_location"]}
     raise ValueError(f"no scan for putaway step {step!r}")
+
+
+def line_for(task: dict[str, Any]) -> dict[str, Any]:
+    """A whole pick line as a handheld sends it once every scan passed the task's manifest: the bin,
+    the item (its smallest unit, with the lot when one is required), the full quantity, the tote."""
+    manifest = task["manifest"]
+    lot = manifest["lot"]["lot"] if manifest["lot"]["required"] else None
+    return {
+        "location": manifest["location"]["barcodes"][0],
+        "item": item_scan(manifest["accepted_gtins"][0]["gtin"], lot),
+        "qty": manifest["qty_max"],
+        "tote": manifest["tote"]["code"] if manifest["tote"] else None,
+    }

@@ -27,13 +27,20 @@ WRITTEN: tuple[tuple[str, str], ...] = (
 # what a reader needs to frame the envelope (the warehouse is the one being read)
 READ = ("event_id", "type", "entity", "entity_id", "entity_version", "occurred_at", "data", "seq")
 
-# one statement for a whole batch: one array per written column
-INSERT = (
-    f"INSERT INTO {TABLE} (event_id, {', '.join(name for name, _ in WRITTEN)}, occurred_at)"
-    f" SELECT gen_random_uuid(), x.*, clock_timestamp() FROM unnest("
-    + ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(WRITTEN, start=1))
-    + ") AS x"
-)
+
+
+def insert_sql(first_param: int = 1) -> str:
+    """One statement for a whole batch, one array per written column, its parameters numbered from
+    ``first_param`` (a caller may send it as a CTE of a statement of its own)."""
+    return (
+        f"INSERT INTO {TABLE} (event_id, {', '.join(name for name, _ in WRITTEN)}, occurred_at)"
+        f" SELECT gen_random_uuid(), x.*, clock_timestamp() FROM unnest("
+        + ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(WRITTEN, start=first_param))
+        + ") AS x"
+    )
+
+
+INSERT = insert_sql()
 
 _encode = msgspec.json.Encoder().encode
 

@@ -36,6 +36,7 @@ from server.routes.inventory import InventoryController
 from server.routes.items import ItemController
 from server.routes.ledger import LedgerController
 from server.routes.people import DeviceController, UserController
+from server.routes.pick_lines import PickLineController
 from server.routes.pwa import PWA_HANDLERS
 from server.routes.realtime import RealtimeController, realtime_socket
 from server.routes.receiving import AsnController, ReceiptController
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             AsnController,
             ReceiptController,
             TaskController,
+            PickLineController,
             WaveController,
             CountController,
             ApprovalController,

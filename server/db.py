@@ -81,6 +81,11 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and sqlstate in RETRYABLE_SQLSTATES
 
 
+# Called with (asyncpg connection, statement, arguments) before each statement sent through ``Pg``;
+# only the SQL trace of the benchmarks installs one (server/sql_trace.py).
+STATEMENT_HOOKS: list[Callable[[asyncpg.Connection, str, tuple[Any, ...]], None]] = []
+
+
 class Pg:
     """The session's own asyncpg connection, inside the session's transaction, for the hot paths.
 
@@ -109,8 +114,9 @@ class Pg:
     async def execute(self, sql: str, *args: Any) -> None:
         await self._run(self._conn.execute, sql, *args)
 
-    @staticmethod
-    async def _run(method: Callable[..., Awaitable[Any]], sql: str, *args: Any) -> Any:
+    async def _run(self, method: Callable[..., Awaitable[Any]], sql: str, *args: Any) -> Any:
+        for hook in STATEMENT_HOOKS:
+            hook(self._conn, sql, args)
         try:
             return await method(sql, *args)
         except asyncpg.PostgresError as exc:

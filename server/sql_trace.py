@@ -3,8 +3,9 @@
     FLOORSYNC_SQL_TRACE=/tmp/trace.jsonl FLOORSYNC_WORKERS=1 floorsync serve
 
 Each committed transaction becomes one JSON line: a list of SQL statements with their parameters
-rendered as literals, ready for a pgbench script. The benchmarks use it to replay exactly what the
-server sent PostgreSQL, without the application in between. Only for benchmarks: it costs time.
+rendered as literals, ready for a pgbench script (BEGIN and COMMIT are not in it: a script adds
+them). The benchmarks use it to replay exactly what the server sent PostgreSQL, without the
+application in between. Only for benchmarks: it costs time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from server import db
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -70,7 +73,11 @@ def inline(statement: str, parameters: Any) -> str:
 
 
 class Recorder:
-    """Buffers statements per connection; a commit writes the buffer as one line, a rollback drops it."""
+    """Buffers statements per connection; a commit writes the buffer as one line, a rollback drops it.
+
+    Statements come from SQLAlchemy and from the asyncpg fast path (``server.db.Pg``), both keyed by
+    the driver's connection, so a transaction's line holds all it sent in the order it sent them.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -81,21 +88,37 @@ class Recorder:
         event.listen(Engine, "before_cursor_execute", self.on_execute)
         event.listen(Engine, "commit", self.on_commit)
         event.listen(Engine, "rollback", self.on_rollback)
+        db.STATEMENT_HOOKS.append(self.on_fast_path)
+
+    def uninstall(self) -> None:
+        """Stop recording (tests that trace a few requests in their own process)."""
+        event.remove(Engine, "begin", self.on_begin)
+        event.remove(Engine, "before_cursor_execute", self.on_execute)
+        event.remove(Engine, "commit", self.on_commit)
+        event.remove(Engine, "rollback", self.on_rollback)
+        db.STATEMENT_HOOKS.remove(self.on_fast_path)
+
+    @staticmethod
+    def _key(conn: Connection) -> int:
+        return id(conn.connection.driver_connection)
 
     def on_begin(self, conn: Connection) -> None:
-        self.pending[id(conn)] = []  # a new transaction; nothing left over from a reused connection object
+        self.pending[self._key(conn)] = []  # a new transaction; nothing left over from a reused connection
 
     def on_execute(self, conn: Connection, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        self.pending.setdefault(id(conn), []).append(inline(statement, parameters))
+        self.pending.setdefault(self._key(conn), []).append(inline(statement, parameters))
+
+    def on_fast_path(self, driver_connection: Any, statement: str, parameters: tuple[Any, ...]) -> None:
+        self.pending.setdefault(id(driver_connection), []).append(inline(statement, parameters))
 
     def on_commit(self, conn: Connection) -> None:
-        statements = self.pending.pop(id(conn), [])
+        statements = self.pending.pop(self._key(conn), [])
         if statements:
             with open(self.path, "a") as out:
                 out.write(json.dumps(statements) + "\n")
 
     def on_rollback(self, conn: Connection) -> None:
-        self.pending.pop(id(conn), None)
+        self.pending.pop(self._key(conn), None)
 
 
 def install_from_env() -> None:

@@ -7,16 +7,15 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Forbidden, Rejected
+from domain.errors import Forbidden
 from domain.guided import require_worker
 from domain.tasks import TaskKind
 from server.auth.principal import ensure_warehouse
 from server.auth.tokens import Principal
 from server.services import tasks
 from server.services.counts import CountedLine, submit_whole_count
-from server.services.guided import prompt_of, scan
+from server.services.pick_lines import ConfirmLine, confirm_line
 from server.services.receiving import ConfirmReceipt, confirm_receipt
-from server.services.task_scan import TaskScan
 
 
 class ConfirmPick(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,25 +42,10 @@ def _require_role(principal: Principal, *roles: str) -> None:
 
 
 async def confirm_pick(db: AsyncSession, principal: Principal, cmd: ConfirmPick) -> dict[str, Any]:
-    """Feed the intent's scans to the guided flow from wherever the task stands; the rules are the same."""
-    require_worker(TaskKind.PICK, principal.roles)
+    """The whole line, checked and confirmed by the same code as the online one-request confirm."""
     ensure_warehouse(principal, cmd.warehouse)
-    record = await tasks.load_locked(db, cmd.warehouse, cmd.task)
-    if record.task.kind is not TaskKind.PICK:
-        raise Rejected("pick.item_mismatch", f"Task {record.task.id} is not a pick.", task=record.task.id)
-    answer: dict[str, Any] = {"task": tasks.task_view(record), "prompt": prompt_of(record)}
-    steps = {
-        "location": TaskScan(scan=cmd.location),
-        "item": TaskScan(scan=cmd.item),
-        "quantity": TaskScan(qty=cmd.qty),
-        "tote": TaskScan(scan=cmd.tote),
-    }
-    for _ in steps:
-        step = prompt_of(record)["step"]
-        if step not in steps:
-            break
-        answer = await scan(db, principal, record, steps[step])
-    return answer
+    line = ConfirmLine(location=cmd.location, item=cmd.item, qty=cmd.qty, tote=cmd.tote)
+    return await confirm_line(db, principal, cmd.warehouse, cmd.task, line)
 
 
 async def receipt_line(db: AsyncSession, principal: Principal, cmd: ReceiptLine) -> dict[str, Any]:

@@ -8,13 +8,12 @@ from datetime import date
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import stock
 from domain.stock import Movement, StockKey
 from server.db import pg
-from server.services.locking import LockedBalance, lock_balance_ids
+from server.services.locking import BALANCE_COLUMNS, LockedBalance, locked_balance
 
 
 @dataclass
@@ -44,24 +43,12 @@ class StockLedger:
         """
         if key in self.held:
             return self.held[key]
-        row = await self.db.execute(
-            text(
-                "INSERT INTO stock_balances (warehouse, location_id, item_id, lot, status, on_hand, allocated,"
-                " version, received_on) VALUES (:wh, :loc, :item, :lot, :status, 0, 0, 0, :received)"
-                " ON CONFLICT (location_id, item_id, lot, status) DO UPDATE SET version = stock_balances.version"
-                " RETURNING id"
-            ),
-            {
-                "wh": self.warehouse,
-                "loc": location_id,
-                "item": item_id,
-                "lot": key.lot,
-                "status": str(key.status),
-                "received": received_on,
-            },
+        # the upsert locks the row (new or not), and the same round trip reads what a held balance carries
+        row = await (await pg(self.db)).fetchrow(
+            _OPEN, self.warehouse, location_id, item_id, key.lot, str(key.status), received_on
         )
-        balance_id = int(row.scalar_one())
-        self.hold(await lock_balance_ids(self.db, [balance_id]))
+        assert row is not None
+        self.hold([locked_balance(list(row))])
         return self.held[key]
 
     def apply(self, movement: Movement) -> None:
@@ -120,3 +107,10 @@ _LEDGER_CTES = (
     " unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[]) AS m(b, d1, d2, r, s))"
 )
 FIRST_FREE_PARAM = 12
+
+_OPEN = (
+    "WITH opened AS (INSERT INTO stock_balances (warehouse, location_id, item_id, lot, status, on_hand, allocated,"
+    " version, received_on) VALUES ($1, $2, $3, $4, $5, 0, 0, 0, $6)"
+    " ON CONFLICT (location_id, item_id, lot, status) DO UPDATE SET version = stock_balances.version RETURNING *)"
+    " SELECT " + BALANCE_COLUMNS.replace("FROM stock_balances b", "FROM opened b")
+)

@@ -167,3 +167,8 @@ async def lock_valuations(db: AsyncSession, warehouse: str, item_ids: Iterable[i
         ),
         {"wh": warehouse, "ids": ids},
     )
+
+
+# for stores that lock balances inside statements of their own (the columns, then FROM over ``b``)
+BALANCE_COLUMNS = _BALANCE_COLUMNS
+locked_balance = _locked

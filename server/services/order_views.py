@@ -47,6 +47,28 @@ async def load_view(db: AsyncSession, order_id: int) -> dict[str, Any]:
     row = await (await pg(db)).fetchrow(_ORDER, order_id)
     if row is None:
         raise NotFound("order.not_found", f"No order {order_id}")
+    return _view(row)
+
+
+# The order's new status written and its view read in one round trip: the view's own query reads the
+# snapshot from before the update, so the status and version come from what the update returned.
+_MOVE_AND_VIEW = (
+    "WITH moved AS (UPDATE sales_orders SET status = $2, version = version + $3 WHERE id = $1"
+    " RETURNING status AS new_status, version AS new_version)"
+    " SELECT v.*, moved.* FROM (" + _ORDER + ") v CROSS JOIN moved"
+)
+
+
+async def move_and_view(db: AsyncSession, order_id: int, status: OrderStatus, *, transitions: int) -> dict[str, Any]:
+    """Set the (locked) order's ``status``, ``transitions`` steps on from its current one (already checked
+    by the caller), and return its new view."""
+    row = await (await pg(db)).fetchrow(_MOVE_AND_VIEW, order_id, str(status), transitions)
+    if row is None:
+        raise NotFound("order.not_found", f"No order {order_id}")
+    return _view({**dict(row), "status": row["new_status"], "version": row["new_version"]})
+
+
+def _view(row: Mapping[str, Any]) -> dict[str, Any]:
     held: dict[int, list[dict[str, Any]]] = {}
     for line_no, loc, sku, lot, qty, rule, reason in row["allocations"]:
         held.setdefault(line_no, []).append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from server.services.manifest_models import AcceptedGtin, Manifest
 from server.services.values import Model, Timestamp
 
 
@@ -35,18 +36,12 @@ class TaskView(Model):
     version: int
 
 
-class AcceptedGtin(Model):
-    gtin: str
-    uom: str
-    factor: int
-    """Base units in one of this unit."""
-
-
 class HandheldTask(TaskView):
     """A task as a handheld gets it, with what it accepts so scans are checked at once, even offline."""
 
     accepted_gtins: list[AcceptedGtin]
     lot_required: bool
+    manifest: Manifest
 
 
 # Each task kind prompts for its own things: absent fields are not the kind's, null ones not known yet.

@@ -103,6 +103,8 @@ _WHERE = {
     "by_ref": "t.ref = :ref AND t.warehouse = :wh",
     "in_states": "t.warehouse = :wh AND t.state = ANY(:states)",
     "done_since": "t.warehouse = :wh AND t.state = 'done' AND t.updated_at >= :since",
+    "other_held_picks": "t.warehouse = :wh AND t.claimed_by = :me AND t.kind = 'pick'"
+    " AND t.state IN ('assigned', 'in_progress') AND t.id <> :id",
 }
 
 
@@ -146,6 +148,11 @@ async def load_in_states(db: AsyncSession, warehouse: str, states: Sequence[str]
 async def load_done_since(db: AsyncSession, warehouse: str, since: datetime, *, newest: int) -> list[TaskRecord]:
     """The ``newest`` tasks of the warehouse done since ``since``, latest first."""
     return await _load(db, "done_since", {"wh": warehouse, "since": since}, newest=newest)
+
+
+async def load_other_held_picks(db: AsyncSession, warehouse: str, worker: str, task_id: int) -> list[TaskRecord]:
+    """The pick tasks ``worker`` holds in ``warehouse`` besides ``task_id``."""
+    return await _load(db, "other_held_picks", {"wh": warehouse, "me": worker, "id": task_id})
 
 
 async def load_locked(db: AsyncSession, warehouse: str, task_id: int) -> TaskRecord:
@@ -276,3 +283,8 @@ async def insert(db: AsyncSession, new: Sequence[NewTask]) -> list[TaskRecord]:
     records = await load_ids(db, ids)
     await emit_many(db, [task_event(r, events.TaskCreated) for r in records])
     return records
+
+
+# for stores that read tasks inside statements of their own (``_SELECT`` takes a WHERE over ``t``)
+TASK_SELECT = _SELECT
+record_of = _record
