@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Literal, cast
 
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError, Rejected
+from domain.errors import DomainError, Invalid, Rejected
 from scanners.interpret import ScanResult, Step, interpret
 from scanners.labels import DEFAULT_LOCATION_PATTERNS, LabelPatterns
 
@@ -23,11 +23,19 @@ SITE_LABELS = LabelPatterns(
 )
 
 
+# every step a guided flow waits at (domain/guided), and ``any``
+InterpretStep = Literal[
+    "location", "to_location", "confirm_location", "item", "quantity", "pallet", "tote", "lot", "any"
+]
+_LOCATION_STEPS = ("location", "to_location", "confirm_location")
+_MAX_QUANTITY_DIGITS = 9
+
+
 class InterpretScan(msgspec.Struct, forbid_unknown_fields=True):
-    """A raw scan and the step the handheld is waiting at (location, item, pallet, tote, lot, any)."""
+    """A raw scan and the step the handheld is waiting at."""
 
     warehouse: str
-    step: Step
+    step: InterpretStep
     scan: str
 
 
@@ -72,20 +80,34 @@ def read(scan: str, *, step: Step) -> ScanResult:
 
 
 async def read_location(db: AsyncSession, warehouse: str, scan: str) -> str:
-    """A location code from a scan; a label outside the site's patterns counts when the warehouse has it.
+    """A location code from a scan (see ``location_reading``)."""
+    return (await location_reading(db, warehouse, scan)).code
+
+
+async def location_reading(db: AsyncSession, warehouse: str, scan: str) -> ScanResult:
+    """A location scan; a label outside the site's patterns counts when the warehouse has it.
 
     The location master is the authority: a bin added with an unusual label must still be scannable.
     """
     try:
-        return read(scan, step="location").code
+        return read(scan, step="location")
     except DomainError:
         code = scan.strip().upper()
         known = await db.scalar(
             text("SELECT 1 FROM locations WHERE code = :c AND warehouse = :wh"), {"c": code, "wh": warehouse}
         )
         if known:
-            return code
+            return ScanResult(kind="location", code=code, raw=scan.strip())
         raise
+
+
+def quantity_reading(scan: str) -> dict[str, Any]:
+    """A quantity keyed or scanned at a quantity step: a whole number of base units, 0 or more."""
+    raw = scan.strip()
+    if not raw.isdigit() or len(raw) > _MAX_QUANTITY_DIGITS:
+        raise Invalid("scan.not_a_quantity", f"{raw!r} is not a quantity: enter a whole number", scanned=raw)
+    blank = dict.fromkeys(f.name for f in fields(ScanResult))
+    return blank | {"kind": "quantity", "code": str(int(raw)), "raw": raw, "count": int(raw)}
 
 
 async def require_item(db: AsyncSession, result: ScanResult) -> ScannedItem:
@@ -98,7 +120,12 @@ async def require_item(db: AsyncSession, result: ScanResult) -> ScannedItem:
 
 async def describe_scan(db: AsyncSession, cmd: InterpretScan) -> dict[str, Any]:
     """What the scan is at that step, with the item or location it names when the warehouse knows it."""
-    result = read(cmd.scan, step=cmd.step)
+    if cmd.step == "quantity":
+        return {"warehouse": cmd.warehouse, "step": cmd.step, **quantity_reading(cmd.scan)}
+    if cmd.step in _LOCATION_STEPS:
+        result = await location_reading(db, cmd.warehouse, cmd.scan)
+    else:
+        result = read(cmd.scan, step=cast(Step, cmd.step))  # the other steps are the interpreter's own
     answer: dict[str, Any] = {"warehouse": cmd.warehouse, "step": cmd.step, **result.to_dict()}
     if result.kind == "gtin" and result.gtin:
         item = await item_for_gtin(db, result.gtin)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import auth_headers
+from tests.conftest import auth_headers, new_key
 
 Client = AsyncTestClient[Litestar]
 URL = "/api/scans/interpret"
@@ -57,3 +57,32 @@ async def test_wrong_kind_bad_check_digit_and_other_warehouses_are_problems(clie
     assert step.status_code == 400
     other = await client.post(URL, headers=picker, json={"warehouse": "WH2", "step": "any", "scan": "TOTE-1"})
     assert other.status_code == 403
+
+
+async def test_a_location_the_warehouse_has_is_a_location_whatever_its_label_looks_like(client: Client) -> None:
+    supervisor = await auth_headers(client, "super1")
+    created = await client.post(
+        "/api/warehouses/WH1/locations",
+        headers=supervisor | {"Idempotency-Key": new_key()},
+        json={"code": "10D9T", "zone": "T", "kind": "shipping"},  # a kind no flow picks by code order
+    )
+    assert created.status_code in (201, 200), created.text  # 200: made by an earlier run on this database
+    picker = await auth_headers(client, "picker1")
+    for step in ("location", "to_location"):
+        response = await client.post(URL, headers=picker, json={"warehouse": "WH1", "step": step, "scan": "10d9t"})
+        assert response.status_code == 200, response.text
+        assert (response.json()["kind"], response.json()["location"]["code"]) == ("location", "10D9T")
+    # in the other warehouse it is no location at all
+    unknown = await client.post(URL, headers=supervisor, json={"warehouse": "WH2", "step": "location", "scan": "10D9T"})
+    assert unknown.status_code == 422, unknown.text
+
+
+async def test_a_quantity_step_reads_a_whole_number(client: Client) -> None:
+    picker = await auth_headers(client, "picker1")
+    answer = await client.post(URL, headers=picker, json={"warehouse": "WH1", "step": "quantity", "scan": " 012\r"})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["kind"], answer.json()["count"], answer.json()["code"]) == ("quantity", 12, "12")
+    for bad in ("-3", "1.5", "ten", "1234567890"):
+        refused = await client.post(URL, headers=picker, json={"warehouse": "WH1", "step": "quantity", "scan": bad})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "scan.not_a_quantity"
