@@ -27,7 +27,7 @@ from realtime.connection import (
 from realtime.envelope import decode_message, encode_message
 from realtime.hub import Hub
 from realtime.keys import Keys
-from realtime.presence import Presence
+from realtime.presence import AtRefused, Presence, parse_at
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from realtime.topics import TopicError, Viewer, parse_position, parse_skus, parse_topic
 
@@ -153,7 +153,7 @@ class Gateway:
         op = message.get("op") if isinstance(message, dict) else None
         handler = _HANDLERS.get(op) if isinstance(op, str) else None
         if handler is None or not isinstance(message, dict):
-            _refuse(conn, None, "message.invalid", "Send a JSON object with op subscribe, unsubscribe or ping.")
+            _refuse(conn, None, "message.invalid", "Send a JSON object with op subscribe, unsubscribe, ping or at.")
             return
         await handler(self, conn, message, joined)
 
@@ -162,6 +162,15 @@ class Gateway:
 
     async def _pong(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
         """Any message counts as a sign of life; a pong carries nothing else."""
+
+    async def _at(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
+        """A floor worker's handheld says which task and bin it is at: shown live on the board."""
+        try:
+            warehouse, at = parse_at(message, conn.viewer, joined)
+        except AtRefused as refused:
+            _refuse(conn, None, refused.code, refused.message)
+            return
+        await self.presence.locate(conn.id, warehouse, at)
 
     async def _unsubscribe(self, conn: Connection, message: dict[str, Any], joined: set[str]) -> None:
         name = message.get("topic")
@@ -261,6 +270,7 @@ class Gateway:
 
 _Handler = Callable[[Gateway, Connection, dict[str, Any], set[str]], Awaitable[None]]
 _HANDLERS: dict[str, _Handler] = {
+    "at": Gateway._at,
     "ping": Gateway._ping,
     "pong": Gateway._pong,
     "subscribe": Gateway._subscribe,

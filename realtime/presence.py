@@ -1,10 +1,13 @@
-"""Who is online in a warehouse, on which device, across every instance (kept in Redis, best effort)."""
+"""Who is online in a warehouse, on which device, across every instance (kept in Redis, best effort),
+and where a floor worker is: the task and bin a handheld says it is at (a live hint for the board,
+kept in Redis only: no PostgreSQL write per scan)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +15,7 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from domain.guided.roles import ADMIN, FLOOR_ROLES
 from realtime.keys import Keys
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from realtime.topics import Viewer
@@ -19,6 +23,35 @@ from realtime.topics import Viewer
 log = logging.getLogger("floorsync.presence")
 
 TTL_S = 60  # an instance that dies stops refreshing; its entries vanish within this
+MAX_AT_CHARS = 64
+
+
+class AtRefused(Exception):
+    """An ``at`` message the gateway refuses; ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_at(message: dict[str, Any], viewer: Viewer, joined: set[str]) -> tuple[str, dict[str, Any] | None]:
+    """The warehouse and place an ``at`` message gives: ``{"op": "at", "warehouse", "task", "location"}``,
+    task and location ``null`` when the worker left the bin. Only a floor worker of a warehouse this
+    connection follows may say where it is."""
+    warehouse = message.get("warehouse")
+    if not isinstance(warehouse, str) or warehouse not in joined:
+        raise AtRefused("at.unknown_warehouse", "An 'at' names a warehouse this connection subscribed to.")
+    if not viewer.roles & (FLOOR_ROLES | {ADMIN}):
+        raise AtRefused("at.forbidden", "Only floor workers say which bin they are at.")
+    task, location = message.get("task"), message.get("location")
+    for value in (task, location):
+        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= MAX_AT_CHARS):
+            limit = f"strings of 1 to {MAX_AT_CHARS} characters, or null"
+            raise AtRefused("at.invalid", f"'task' and 'location' are {limit}.")
+    if task is None and location is None:
+        return warehouse, None
+    return warehouse, {"task": task, "location": location, "since": time.time()}
 
 
 class Presence:
@@ -41,6 +74,7 @@ class Presence:
         self._dirty: set[str] = set()
         self._flush_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._members: dict[tuple[int, str], dict[str, Any]] = {}  # (connection, warehouse) -> entry
 
     @property
     def updating(self) -> bool:
@@ -61,13 +95,25 @@ class Presence:
             "username": viewer.username,
             "device_id": viewer.device_id,
             "roles": sorted(viewer.roles),
+            "at": None,
         }
+        self._members[(connection_id, warehouse)] = member
+        key = self.keys.presence(warehouse, self.instance)
+        await self._quietly(self._write, key, {str(connection_id): msgspec.json.encode(member)}, warehouse)
+
+    async def locate(self, connection_id: int, warehouse: str, at: dict[str, Any] | None) -> None:
+        """Say where a joined connection's worker is now (``None``: no longer at a bin)."""
+        member = self._members.get((connection_id, warehouse))
+        if member is None:
+            return
+        member["at"] = at
         key = self.keys.presence(warehouse, self.instance)
         await self._quietly(self._write, key, {str(connection_id): msgspec.json.encode(member)}, warehouse)
 
     async def leave(self, connection_id: int, warehouses: set[str]) -> None:
         """Mark a connection gone from its warehouses."""
         for warehouse in warehouses:
+            self._members.pop((connection_id, warehouse), None)
             key = self.keys.presence(warehouse, self.instance)
             await self._quietly(self._remove, key, str(connection_id), warehouse)
 
@@ -87,6 +133,8 @@ class Presence:
                 member = msgspec.json.decode(raw)
                 slot = found.setdefault((member["user_id"], member["device_id"]), {**member, "connections": 0})
                 slot["connections"] += 1
+                if (member.get("at") or {}).get("since", 0) > (slot.get("at") or {}).get("since", 0):
+                    slot["at"] = member["at"]  # the latest a device said, whichever socket said it
         return sorted(found.values(), key=lambda m: (m["username"], m["device_id"] or ""))
 
     async def listen(self) -> None:

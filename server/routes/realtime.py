@@ -38,12 +38,21 @@ class Position(msgspec.Struct):
     seq: int
 
 
+class WorkerAt(msgspec.Struct):
+    """Where a floor worker's handheld last said it is (``since``: seconds since the epoch)."""
+
+    task: str | None
+    location: str | None
+    since: float
+
+
 class OnlineMember(msgspec.Struct):
     user_id: int
     username: str
     device_id: str | None
     roles: list[str]
     connections: int
+    at: WorkerAt | None = None
 
 
 def _viewer(principal: Principal) -> Viewer:

@@ -180,6 +180,39 @@ async def test_presence_shows_who_is_online_on_which_device(live_url: str) -> No
         await board.close()
 
 
+async def test_a_picker_at_a_bin_shows_on_the_board(live_url: str) -> None:
+    # the handheld says so over its socket; the gateway keeps it with presence in Redis, not in PostgreSQL
+    async with handheld(live_url, "super1") as boss, handheld(live_url, "picker2", device="RF-18") as picker:
+        board = await boss.connect()
+        await board.subscribe("board:WH1")
+        await board.wait_for(lambda f: f.control("subscribed"))
+        feed = await picker.connect()
+        await feed.subscribe("my-tasks:WH1")
+        await feed.wait_for(lambda f: f.control("subscribed"))
+
+        def where(f: Any) -> Any:
+            latest = f.control("presence", "board:WH1")
+            mine = [m for m in (latest[-1]["online"] if latest else []) if m["device_id"] == picker.device_id]
+            return mine and mine[0]["at"]
+
+        await feed.ws.send(json.dumps({"op": "at", "warehouse": "WH1", "task": "P-77", "location": "WH1-A01-03-1"}))
+        await board.wait_for(lambda f: (where(f) or {}).get("location") == "WH1-A01-03-1")
+        assert where(board)["task"] == "P-77"
+        listed = await boss._call("GET", "/api/realtime/warehouses/WH1/presence")
+        assert [m["at"]["location"] for m in listed if m["device_id"] == picker.device_id] == ["WH1-A01-03-1"]
+
+        await feed.ws.send(json.dumps({"op": "at", "warehouse": "WH1", "task": None, "location": None}))
+        await board.wait_for(lambda f: f.control("presence", "board:WH1") and where(f) is None)
+
+        # only a warehouse the socket follows, and well-formed places
+        await feed.ws.send(json.dumps({"op": "at", "warehouse": "WH2", "task": "P-1", "location": "X"}))
+        await feed.ws.send(json.dumps({"op": "at", "warehouse": "WH1", "task": ["P-1"], "location": "X"}))
+        await feed.wait_for(lambda f: len(f.control("error")) >= 2)
+        assert [e["code"] for e in feed.control("error")] == ["at.unknown_warehouse", "at.invalid"]
+        await feed.close()
+        await board.close()
+
+
 async def test_ping_pong_and_unsubscribe(live_url: str, db: async_sessionmaker[AsyncSession]) -> None:
     async with handheld(live_url, "super1") as boss:
         feed = await boss.connect()
