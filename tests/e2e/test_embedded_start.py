@@ -45,8 +45,7 @@ async def _admin_logs_in(port: int) -> bool:
 
 
 @pytest.mark.e2e
-async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(tmp_path: Path) -> None:
-    data_dir = tmp_path / "fs"
+async def test_serve_starts_embedded_backends_keeps_data_and_stops_cleanly(data_dir: Path) -> None:
     port = free_port()
     server = floorsync("demo", env=_env(data_dir, port), cwd=REPO)
     try:
