@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from server.leftovers import stop_leftovers
+from server.leftovers import ALL_CLEAR, stop_leftovers
 
 log = logging.getLogger("floorsync.embedded")
 
@@ -135,7 +135,7 @@ def _die_with_parent() -> Any:
 def _start_watchdog(data_dir: Path) -> subprocess.Popen[bytes]:
     """A process that stops the backends once this one is gone (it sees its input close)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "server.leftovers", str(data_dir)],
+        [sys.executable, "-m", "server.leftovers", str(data_dir), str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
     )
@@ -143,7 +143,10 @@ def _start_watchdog(data_dir: Path) -> subprocess.Popen[bytes]:
 
 def _end_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
     assert watchdog.stdin is not None
-    watchdog.stdin.close()  # the backends are stopped: it finds nothing left and exits
+    with contextlib.suppress(BrokenPipeError):  # a watchdog killed with the rest is already gone
+        watchdog.stdin.write(ALL_CLEAR)  # the backends are stopped: it has nothing to do
+    with contextlib.suppress(BrokenPipeError):
+        watchdog.stdin.close()
     try:
         watchdog.wait(timeout=30)
     except subprocess.TimeoutExpired:

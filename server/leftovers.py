@@ -6,8 +6,10 @@ starts, which stops them as soon as the server is gone, and the next start on th
 which stops whatever is still there before it starts its own. Only a process that is really that
 backend for that data dir is ever signalled: a PID read from a file may since belong to anything.
 
-Run as ``python -m server.leftovers DATA_DIR`` it is the watchdog: it waits until its standard input
-closes (the server exited, however it exited), then stops what the server left behind.
+Run as ``python -m server.leftovers DATA_DIR SERVER_PID`` it is the watchdog: it waits until its standard input
+closes. A server that stops cleanly says so first (``ALL_CLEAR``); input that closes without it means
+the server died, and the watchdog stops what it left behind once the server's lock on the data dir is
+released (a killed process may close the watchdog's pipe a moment before its lock).
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import fcntl
 import logging
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psutil
 
 log = logging.getLogger("floorsync.embedded")
 
 STOP_TIMEOUT_S = 30.0
+ALL_CLEAR = b"stopped cleanly\n"  # what a server that stopped its own backends tells its watchdog
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +88,41 @@ def stop_leftovers(data_dir: Path, *, timeout_s: float = STOP_TIMEOUT_S) -> list
     return [f"{f.what} (pid {f.process.pid})" for f in found]
 
 
-def watch(data_dir: Path) -> None:
-    """Wait for the server to end (standard input closes), then stop what it left running, unless a
-    new server already holds the data dir (it stops leftovers itself, and these are its own)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the server's to handle
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # and so is a closed terminal
-    sys.stdin.buffer.read()
-    with (data_dir / "server.lock").open("a+") as lock:
+def _holder(lock: IO[str]) -> int | None:
+    """The PID the lock file names: the server that took the data dir last."""
+    lock.seek(0)
+    try:
+        return int(lock.read().strip())
+    except ValueError:
+        return None
+
+
+def _lock_released_by(server_pid: int, lock: IO[str], *, timeout_s: float) -> bool:
+    """Take the data dir's lock once ``server_pid`` lets go of it; False if another server has taken
+    it meanwhile (that one stops leftovers itself, and the backends now are its own) or on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
         except BlockingIOError:
-            return
-        stop_leftovers(data_dir)
+            if _holder(lock) != server_pid or time.monotonic() > deadline:
+                return False
+        time.sleep(0.05)  # not a test: the dying server's exit closes its lock within moments
+
+
+def watch(data_dir: Path, server_pid: int) -> None:
+    """Wait for the server ``server_pid`` to end (standard input closes), then, unless it stopped
+    cleanly, stop what it left running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the server's to handle
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # and so is a closed terminal
+    if sys.stdin.buffer.read() == ALL_CLEAR:
+        return
+    with (data_dir / "server.lock").open("a+") as lock:
+        if _lock_released_by(server_pid, lock, timeout_s=STOP_TIMEOUT_S):
+            stop_leftovers(data_dir)
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, format="floorsync watchdog: %(message)s")
-    watch(Path(sys.argv[1]))
+    watch(Path(sys.argv[1]), int(sys.argv[2]))
