@@ -12,6 +12,21 @@ from playwright.async_api import Locator, Page, expect
 from tests.browser.conftest import HANDHELD, Floor
 
 PASSWORD = "floor-screens-pass"
+# the app's error feedback vibrates [120, 60, 120] (lib/feedback.ts); the spy records each call
+BUZZ_SPY = """
+window.__buzz = []
+Object.defineProperty(Navigator.prototype, 'vibrate', {
+  configurable: true,
+  value(pattern) { window.__buzz.push(pattern); return true },
+})
+"""
+ERROR_BUZZ = [120, 60, 120]
+
+
+async def buzzes(page: Page) -> list[Any]:
+    """Every vibration pattern the page asked for since it loaded (needs ``BUZZ_SPY``)."""
+    found: list[Any] = await page.evaluate("window.__buzz")
+    return found
 
 
 async def new_worker(floor: Floor, *roles: str) -> str:
@@ -39,12 +54,18 @@ async def worker_log_in(page: Page, floor: Floor, username: str, *, tab: str | N
         await page.get_by_role("navigation", name="Sections").get_by_role("button", name=tab, exact=True).click()
 
 
-async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
-    """The control is inside the viewport without scrolling and at least 48 px tall."""
+async def assert_in_view(locator: Locator, viewport: dict[str, int] = HANDHELD) -> dict[str, float]:
+    """The element (a message, a field) is wholly inside the viewport without scrolling."""
     box = await locator.bounding_box()
     assert box is not None, "not rendered"
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    return box
+
+
+async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
+    """The control is inside the viewport without scrolling and at least 48 px tall."""
+    box = await assert_in_view(locator, viewport)
     assert box["height"] >= 48, box
 
 

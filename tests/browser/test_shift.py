@@ -25,23 +25,9 @@ from tests.browser.conftest import (
     stocked_items,
     wedge,
 )
+from tests.browser.floor_helpers import BUZZ_SPY, ERROR_BUZZ, buzzes
 
 pytestmark = pytest.mark.e2e
-
-# the app's error feedback vibrates [120, 60, 120] (lib/feedback.ts); the spy records each call
-BUZZ_SPY = """
-window.__buzz = []
-Object.defineProperty(Navigator.prototype, 'vibrate', {
-  configurable: true,
-  value(pattern) { window.__buzz.push(pattern); return true },
-})
-"""
-ERROR_BUZZ = [120, 60, 120]
-
-
-async def _buzzes(page: Page) -> list[Any]:
-    found: list[Any] = await page.evaluate("window.__buzz")
-    return found
 
 
 async def _wave(floor: Floor, items: list[dict[str, Any]], qty: int) -> dict[str, dict[str, Any]]:
@@ -92,11 +78,11 @@ async def test_a_failed_device_registration_is_retried_and_offline_picks_apply_e
         await expect(step).to_have_attribute("data-step", "item")
         # another task's item: refused at the bin, offline, with the error beep and buzz
         other = next(g for loc, g in gtin_of.items() if loc != location)
-        buzzed = len(await _buzzes(page))
+        buzzed = len(await buzzes(page))
         await wedge(page, other)
         await expect(page.get_by_role("alert")).to_contain_text("Wrong item")
         await expect(step).to_have_attribute("data-step", "item")
-        assert (await _buzzes(page))[buzzed:] == [ERROR_BUZZ]
+        assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
         await wedge(page, gtin_of[location])
         await expect(step).to_have_attribute("data-step", "quantity")
         await page.keyboard.press("Enter")
@@ -177,11 +163,11 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     quantity = page.get_by_label("Quantity picked", exact=False)
 
     # more than asked: refused by the screen with the error buzz and a message, not a browser bubble
-    buzzed = len(await _buzzes(page))
+    buzzed = len(await buzzes(page))
     await quantity.fill("4")
     await page.keyboard.press("Enter")
     await expect(alert).to_contain_text("asks for 3")
-    assert (await _buzzes(page))[buzzed:] == [ERROR_BUZZ]
+    assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
     await expect(step).to_have_attribute("data-step", "quantity")
     await _inside(page, alert, "the too-many message")
 
