@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.browser.conftest import HANDHELD, Floor
+from tests.browser.conftest import HANDHELD, Floor, allocated_order
 
 PASSWORD = "floor-screens-pass"
 # the app's error feedback vibrates [120, 60, 120] (lib/feedback.ts); the spy records each call
@@ -52,6 +52,24 @@ async def worker_log_in(page: Page, floor: Floor, username: str, *, tab: str | N
     await expect(page.get_by_role("button", name="Log out")).to_be_visible()
     if tab:
         await page.get_by_role("navigation", name="Sections").get_by_role("button", name=tab, exact=True).click()
+
+
+async def released_wave(floor: Floor, items: list[dict[str, Any]], qty: int) -> dict[str, dict[str, Any]]:
+    """A released wave of one order of ``qty`` per item; its pick tasks by location."""
+    orders = [await allocated_order(floor, item["sku"], qty) for item in items]
+    wave = await floor.call("super1", "POST", "/api/warehouses/WH1/waves", {"orders": orders}, 201)
+    return {t["location"]: t for t in wave["tasks"]}
+
+
+async def pick_by_api(floor: Floor, picker: str, task: dict[str, Any], gtin: str, qty: int) -> dict[str, Any]:
+    """A whole pick over the API (claim, then the guided scans), as another handheld would."""
+    await floor.call(picker, "POST", "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"]})
+    scans = f"/api/warehouses/WH1/tasks/{task['id']}/scans"
+    for body in ({"scan": task["location"]}, {"scan": gtin}, {"qty": qty}, {"scan": task["tote"]}):
+        answer: dict[str, Any] = await floor.call(picker, "POST", scans, body)
+        if answer["prompt"]["step"] == "done":
+            break
+    return answer
 
 
 async def assert_in_view(locator: Locator, viewport: dict[str, int] = HANDHELD) -> dict[str, float]:

@@ -1,11 +1,10 @@
 """A shift on the handheld: a device registration cut short never strands the queue, a wrong item
 is refused at the bin offline, the pick screen fits 360x640 in every state with 48 px targets, and
-a badge scan lands in the badge field."""
+a badge scan lands in the badge field, on the handheld and the tablet."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, expect
@@ -15,32 +14,24 @@ from tests.browser.conftest import (
     HANDHELD,
     TABLET,
     Floor,
-    allocated_order,
     badge_log_in,
     controlled,
     device,
-    log_in,
     screenshot,
     small_targets,
     stocked_items,
     wedge,
 )
-from tests.browser.floor_helpers import BUZZ_SPY, ERROR_BUZZ, buzzes
+from tests.browser.floor_helpers import BUZZ_SPY, ERROR_BUZZ, buzzes, released_wave
 
 pytestmark = pytest.mark.e2e
-
-
-async def _wave(floor: Floor, items: list[dict[str, Any]], qty: int) -> dict[str, dict[str, Any]]:
-    orders = [await allocated_order(floor, item["sku"], qty) for item in items]
-    wave = await floor.call("super1", "POST", "/api/warehouses/WH1/waves", {"orders": orders}, 201)
-    return {t["location"]: t for t in wave["tasks"]}
 
 
 async def test_a_failed_device_registration_is_retried_and_offline_picks_apply_exactly_once(
     floor: Floor, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     items = await stocked_items(floor, 2)
-    tasks = await _wave(floor, items, 2)
+    tasks = await released_wave(floor, items, 2)
     gtin_of = {item["location"]: item["gtin"] for item in items}
     context, page = await device(browser, contexts)
     await context.add_init_script(BUZZ_SPY)
@@ -139,7 +130,7 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     [item] = await stocked_items(floor, 1)
-    tasks = await _wave(floor, [item], 3)
+    tasks = await released_wave(floor, [item], 3)
     [task] = tasks.values()
     context, page = await device(browser, contexts, viewport)
     await context.add_init_script(BUZZ_SPY)
@@ -204,67 +195,3 @@ async def test_badge_login_focuses_the_badge_field_and_takes_a_wedge_scan(
     # the handheld opens on badge login next time, focused for the scan
     await page.get_by_role("button", name="Log out").click()
     await expect(page.get_by_label("Badge")).to_be_focused()
-
-
-async def _pick_by_api(floor: Floor, picker: str, task: dict[str, Any], gtin: str, qty: int) -> dict[str, Any]:
-    """A whole pick over the API (claim, then the guided scans), as another handheld would."""
-    await floor.call(picker, "POST", "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"]})
-    scans = f"/api/warehouses/WH1/tasks/{task['id']}/scans"
-    for body in ({"scan": task["location"]}, {"scan": gtin}, {"qty": qty}, {"scan": task["tote"]}):
-        answer: dict[str, Any] = await floor.call(picker, "POST", scans, body)
-        if answer["prompt"]["step"] == "done":
-            break
-    return answer
-
-
-async def _tile(page: Page, label: str) -> Locator:
-    return page.get_by_test_id("kpis").locator(".tile").filter(has_text=label).locator(".tile-value")
-
-
-async def test_the_boards_columns_and_tiles_agree_after_tab_switches_and_a_resolved_exception(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
-) -> None:
-    items = await stocked_items(floor, 2)
-    tasks = await _wave(floor, items, 4)
-    done_task, short_task = (tasks[item["location"]] for item in items)
-    _, desk = await device(browser, contexts, TABLET)
-    await log_in(desk, floor, "super1")
-    board = desk.get_by_test_id("board")
-    done_column = board.locator('section[data-state="done"]')
-    exception_column = board.locator('section[data-state="exception"]')
-
-    async def agree() -> None:
-        done_tile = await (await _tile(desk, "Done today")).inner_text()
-        await expect(done_column.locator(".count")).to_have_text(done_tile)
-
-    await _pick_by_api(floor, "picker1", done_task, items[0]["gtin"], 4)
-    await expect(board.locator(f'[data-task="{done_task["id"]}"]')).to_have_attribute("data-state", "done")
-    await agree()
-    short = (await _pick_by_api(floor, "picker1", short_task, items[1]["gtin"], 1))["short"]
-    card = board.locator(f'[data-task="{short_task["id"]}"]')
-    await expect(card).to_have_attribute("data-state", "exception")
-    await expect(exception_column).to_contain_text(short_task["sku"])
-
-    # a tab switch refetches the board: the done column still lists and counts what the tile counts
-    await desk.get_by_role("button", name="Waves").click()
-    await desk.get_by_role("button", name="Board").click()
-    await expect(done_column.locator(f'[data-task="{done_task["id"]}"]')).to_have_count(1)
-    await agree()
-    await desk.get_by_role("button", name="Exceptions").click()
-    row = desk.get_by_test_id("exceptions").get_by_role("listitem").filter(has_text=short_task["location"])
-    await row.get_by_role("button", name="Resolve").click()
-    dialog = desk.get_by_role("dialog")
-    await expect(dialog.get_by_label("How was it resolved?")).to_be_focused()
-    await screenshot(desk, "supervisor-resolve-dialog")
-    await desk.keyboard.type("Counted the bin; the rest is backordered.")
-    await dialog.get_by_role("button", name="Resolve").click()
-    await expect(row).to_be_hidden()
-    assert await floor.scalar("SELECT resolution FROM exceptions WHERE id = :id", id=short["exception"]) == (
-        "Counted the bin; the rest is backordered."
-    )
-    await desk.get_by_role("button", name="Board").click()
-    await expect(card).to_have_attribute("data-state", "done")
-    await expect(exception_column.locator(f'[data-task="{short_task["id"]}"]')).to_have_count(0)
-    await expect(done_column.locator(f'[data-task="{done_task["id"]}"]')).to_have_count(1)
-    await agree()
-    assert await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=short_task["id"]) == "done"
