@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from tests.backends import wait_until
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import (
     HANDHELD,
     TABLET,
@@ -178,13 +179,15 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     assert await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=task["id"]) == "done"
 
 
+@pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_badge_login_focuses_the_badge_field_and_takes_a_wedge_scan(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
-    _, page = await device(browser, contexts)
+    _, page = await device(browser, contexts, viewport)
     await page.goto(floor.url + "/")
     await page.get_by_role("button", name="Badge + PIN").click()
     await expect(page.get_by_label("Badge")).to_be_focused()
+    await assert_accessible(page, "badge-login")
     await wedge(page, "1002")  # the scanner's Enter moves on to the PIN, it does not submit
     pin = page.get_by_label("PIN")
     await expect(pin).to_be_focused()

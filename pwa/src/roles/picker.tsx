@@ -373,11 +373,13 @@ function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: 
 }
 
 function TripList({ trip, onRedo }: { trip: TripState; onRedo(t: Task): void }) {
+  // what the server refused comes first: its Redo stays on a handheld's screen
+  const tasks = [...trip.tasks.filter((t) => t.rejected), ...trip.tasks.filter((t) => !t.rejected)]
   return (
     <section class="card" aria-labelledby="trip-title">
       <h2 id="trip-title">This trip</h2>
       <ul class="rows" data-testid="trip">
-        {trip.tasks.map((t) => (
+        {tasks.map((t) => (
           <li key={t.id} class={t.id === trip.current ? 'current' : ''}>
             <span>
               <strong>{t.location}</strong> {t.qty} × {t.sku}
