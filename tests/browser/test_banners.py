@@ -1,7 +1,8 @@
 """The banners and the log-out question on the 360x640 handheld and the 1024x768 tablet: "Retry now"
 while the device registration fails, "Send now" while queued actions cannot be sent, the in-app
-"Log out?" dialog (never the browser's confirm()), and "Reload now" when a new version is ready;
-each passes axe with 48 px targets, on screen without scrolling."""
+"Log out?" dialog (never the browser's confirm()), a refused action's "Dismiss" with its "Redo", and
+"Reload now" when a new version is ready; each passes axe with 48 px targets, on screen without
+scrolling."""
 
 from __future__ import annotations
 
@@ -91,10 +92,19 @@ async def test_the_banners_and_the_log_out_question_are_on_screen_48px_and_pass_
     await expect(question).to_be_hidden()
     await expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
+    # meanwhile the pick went to someone else: sent now, it is refused, with Dismiss and Redo on screen
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{task['id']}/reassign", {"worker": "picker2"})
     failing["send"] = False
     await send.click()
     await expect(pending).to_be_hidden()
-    assert await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=task["id"]) == "done"
+    rejected = page.get_by_test_id("rejections")
+    await expect(rejected).to_contain_text("The task was given to someone else.")
+    row = page.get_by_test_id("trip").get_by_role("listitem").filter(has_text=task["location"])
+    await assert_on_screen(rejected.get_by_role("button", name="Dismiss"), viewport)
+    await assert_on_screen(row.get_by_role("button", name="Redo"), viewport)
+    await assert_accessible(page, "banner-dismiss-and-redo")
+    await rejected.get_by_role("button", name="Dismiss").click()
+    await expect(rejected).to_be_hidden()
     assert native == []  # no confirm(), alert() or prompt() on the way
 
     # a new version of the app is ready: the banner offers the reload, a 48 px button on screen
