@@ -11,7 +11,7 @@ import { Floor } from './roles/floor'
 import { Receiver } from './roles/receiver'
 import { Rep } from './roles/rep'
 import { Supervisor } from './roles/supervisor'
-import { SyncBanner } from './ui'
+import { Ask, SyncBanner } from './ui'
 
 export const updateReady = store<(() => void) | null>(null)
 
@@ -59,9 +59,9 @@ export function App() {
     <div class="app">
       <Header title={APPS[name].title} apps={apps} current={name} />
       {update && (
-        <p class="banner pending" role="status">
-          A new version of Floorsync is ready.{' '}
-          <button type="button" class="link" onClick={update}>
+        <p class="banner pending" role="status" data-testid="update-banner">
+          <span>A new version of Floorsync is ready.</span>
+          <button type="button" class="secondary" onClick={update}>
             Reload now
           </button>
         </p>
@@ -77,36 +77,47 @@ export function App() {
 function Header({ title, apps, current }: { title: string; apps: AppName[]; current: AppName }) {
   const user = useStore(session)!.user
   const [busy, setBusy] = useState(false)
+  const [asking, setAsking] = useState(false)
   const queued = useStore(sync).queued
   const leave = async () => {
-    if (queued && !confirm(`${queued} action(s) are not sent yet. They stay on this device and are sent after the next login. Log out?`)) return
+    setAsking(false)
     setBusy(true)
     disconnect()
     await logout()
   }
   return (
-    <header class="top">
-      <h1>
-        <span class="brand">Floorsync</span> {title}
-      </h1>
-      {apps.length > 1 && (
-        <label class="switch">
-          <span class="sr-only">Role app</span>
-          <select value={current} onChange={(e) => navigate(`/${(e.target as HTMLSelectElement).value}`)}>
-            {apps.map((a) => (
-              <option value={a} key={a}>
-                {APPS[a].title}
-              </option>
-            ))}
-          </select>
-        </label>
+    <>
+      <header class="top">
+        <h1>
+          <span class="brand">Floorsync</span> {title}
+        </h1>
+        {apps.length > 1 && (
+          <label class="switch">
+            <span class="sr-only">Role app</span>
+            <select value={current} onChange={(e) => navigate(`/${(e.target as HTMLSelectElement).value}`)}>
+              {apps.map((a) => (
+                <option value={a} key={a}>
+                  {APPS[a].title}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <span class="who" data-testid="who">
+          {user.display_name}
+        </span>
+        <button type="button" class="secondary" onClick={() => (queued ? setAsking(true) : void leave())} disabled={busy}>
+          Log out
+        </button>
+      </header>
+      {asking && (
+        <Ask
+          title="Log out?"
+          text={`${queued} action${queued === 1 ? ' is' : 's are'} not sent yet. They stay on this device and are sent after the next login.`}
+          submit="Log out"
+          onDone={(answer) => (answer ? void leave() : setAsking(false))}
+        />
       )}
-      <span class="who" data-testid="who">
-        {user.display_name}
-      </span>
-      <button type="button" class="secondary" onClick={() => void leave()} disabled={busy}>
-        Log out
-      </button>
-    </header>
+    </>
   )
 }

@@ -182,15 +182,16 @@ export interface Answer {
 
 interface AskProps {
   title: string
-  label: string
+  label?: string // the text asked for; without it the dialog only asks yes or no
+  text?: string // what the question is about
   submit: string
   required?: boolean
   check?: string // an optional yes/no asked with the text
   onDone(answer: Answer | null): void
 }
 
-/** An in-app question (instead of the browser's prompt()): a modal dialog with a text and maybe a checkbox. */
-export function Ask({ title, label, submit, required = false, check, onDone }: AskProps) {
+/** An in-app question (instead of the browser's prompt() or confirm()): a modal dialog with a text and maybe a checkbox. */
+export function Ask({ title, label, text, submit, required = false, check, onDone }: AskProps) {
   const dialog = useRef<HTMLDialogElement>(null)
   useLayoutEffect(() => {
     dialog.current?.showModal()
@@ -204,9 +205,12 @@ export function Ask({ title, label, submit, required = false, check, onDone }: A
     <dialog ref={dialog} class="ask" aria-labelledby="ask-title" onCancel={(e) => { e.preventDefault(); onDone(null) }}>
       <form class="stack" onSubmit={done}>
         <h2 id="ask-title">{title}</h2>
-        <Field label={label}>
-          <textarea name="text" rows={3} required={required} maxLength={500} />
-        </Field>
+        {text && <p>{text}</p>}
+        {label && (
+          <Field label={label}>
+            <textarea name="text" rows={3} required={required} maxLength={500} />
+          </Field>
+        )}
         {check && (
           <label class="check">
             <input type="checkbox" name="check" /> {check}

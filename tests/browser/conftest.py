@@ -83,9 +83,9 @@ class Floor:
 
 
 @contextmanager
-def _server(settings: Settings, data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def _server(settings: Settings, data_dir: Path, pwa: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    env = server_env(settings, data_dir, port=port, FLOORSYNC_PWA_DIR=str(DIST))
+    env = server_env(settings, data_dir, port=port, FLOORSYNC_PWA_DIR=str(pwa))
     process = floorsync("serve", env=env, cwd=REPO)
     try:
         yield f"http://127.0.0.1:{port}", process
@@ -108,11 +108,17 @@ def _require(path: Path, message: str) -> None:
 
 
 @pytest.fixture(scope="module")
-async def floor(seeded: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Floor]:
+def pwa_dist() -> Path:
+    """The built app a module's server serves; a module that ships a new version overrides it with a copy."""
+    return DIST
+
+
+@pytest.fixture(scope="module")
+async def floor(seeded: Settings, tmp_path_factory: pytest.TempPathFactory, pwa_dist: Path) -> AsyncIterator[Floor]:
     """A real server with the built app, on a database of its own (seeded with the demo data)."""
     _require(DIST / "index.html", "pwa/dist is not built: run (cd pwa && npm ci && npm run build) (tests/run does)")
     async with fresh_settings(seeded) as settings:
-        with _server(settings, tmp_path_factory.mktemp("browser")) as (url, process):
+        with _server(settings, tmp_path_factory.mktemp("browser"), pwa_dist) as (url, process):
             await wait_until(lambda: _ready(url, process), what="the server to be ready")
             engine = make_engine(settings.database_url or "", pool_size=2)
             try:

@@ -9,9 +9,24 @@ from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.browser.conftest import HANDHELD, Floor
+from tests.browser.conftest import HANDHELD, Floor, allocated_order
 
 PASSWORD = "floor-screens-pass"
+# the app's error feedback vibrates [120, 60, 120] (lib/feedback.ts); the spy records each call
+BUZZ_SPY = """
+window.__buzz = []
+Object.defineProperty(Navigator.prototype, 'vibrate', {
+  configurable: true,
+  value(pattern) { window.__buzz.push(pattern); return true },
+})
+"""
+ERROR_BUZZ = [120, 60, 120]
+
+
+async def buzzes(page: Page) -> list[Any]:
+    """Every vibration pattern the page asked for since it loaded (needs ``BUZZ_SPY``)."""
+    found: list[Any] = await page.evaluate("window.__buzz")
+    return found
 
 
 async def new_worker(floor: Floor, *roles: str) -> str:
@@ -39,12 +54,36 @@ async def worker_log_in(page: Page, floor: Floor, username: str, *, tab: str | N
         await page.get_by_role("navigation", name="Sections").get_by_role("button", name=tab, exact=True).click()
 
 
-async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
-    """The control is inside the viewport without scrolling and at least 48 px tall."""
+async def released_wave(floor: Floor, items: list[dict[str, Any]], qty: int) -> dict[str, dict[str, Any]]:
+    """A released wave of one order of ``qty`` per item; its pick tasks by location."""
+    orders = [await allocated_order(floor, item["sku"], qty) for item in items]
+    wave = await floor.call("super1", "POST", "/api/warehouses/WH1/waves", {"orders": orders}, 201)
+    return {t["location"]: t for t in wave["tasks"]}
+
+
+async def pick_by_api(floor: Floor, picker: str, task: dict[str, Any], gtin: str, qty: int) -> dict[str, Any]:
+    """A whole pick over the API (claim, then the guided scans), as another handheld would."""
+    await floor.call(picker, "POST", "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"]})
+    scans = f"/api/warehouses/WH1/tasks/{task['id']}/scans"
+    for body in ({"scan": task["location"]}, {"scan": gtin}, {"qty": qty}, {"scan": task["tote"]}):
+        answer: dict[str, Any] = await floor.call(picker, "POST", scans, body)
+        if answer["prompt"]["step"] == "done":
+            break
+    return answer
+
+
+async def assert_in_view(locator: Locator, viewport: dict[str, int] = HANDHELD) -> dict[str, float]:
+    """The element (a message, a field) is wholly inside the viewport without scrolling."""
     box = await locator.bounding_box()
     assert box is not None, "not rendered"
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    return box
+
+
+async def assert_on_screen(locator: Locator, viewport: dict[str, int] = HANDHELD) -> None:
+    """The control is inside the viewport without scrolling and at least 48 px tall."""
+    box = await assert_in_view(locator, viewport)
     assert box["height"] >= 48, box
 
 

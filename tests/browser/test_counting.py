@@ -1,5 +1,7 @@
-"""Blind cycle counts on the 360x640 handheld: guided by the server's prompts online, kept on the
-device and sent as one count.submit intent offline; the system's quantity is never shown."""
+"""Blind cycle counts on the 360x640 handheld (and the 1024x768 tablet): guided by the server's
+prompts online, kept on the device and sent as one count.submit intent offline, where the task's
+GTINs refuse a wrong item at the bin and a case counts its factor; the system's quantity is never
+shown, and what the server refuses reads in plain words."""
 
 from __future__ import annotations
 
@@ -9,8 +11,27 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.backends import wait_until
-from tests.browser.conftest import Floor, controlled, device, log_in, screenshot, stocked_items, wedge
-from tests.browser.floor_helpers import assert_on_screen, new_worker, worker_log_in
+from tests.browser.audit import assert_accessible
+from tests.browser.conftest import (
+    HANDHELD,
+    TABLET,
+    Floor,
+    controlled,
+    device,
+    log_in,
+    screenshot,
+    stocked_items,
+    wedge,
+)
+from tests.browser.floor_helpers import (
+    BUZZ_SPY,
+    ERROR_BUZZ,
+    assert_in_view,
+    assert_on_screen,
+    buzzes,
+    new_worker,
+    worker_log_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -39,23 +60,45 @@ async def _results(floor: Floor, task_id: int) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows]
 
 
+async def _case(floor: Floor, sku: str) -> tuple[str, int]:
+    """The item's case GTIN and how many units a case holds."""
+    [row] = await floor.rows(
+        "SELECT u.gtin, u.factor FROM item_uoms u JOIN items i ON i.id = u.item_id WHERE i.sku = :s AND u.uom = 'CS'",
+        s=sku,
+    )
+    return str(row.gtin), int(row.factor)
+
+
+async def _no_task_numbers(page: Page, task_id: int) -> None:
+    """The main screen names places and items, never the server's task number or an error code."""
+    shown = (await page.locator("main").inner_text()).lower()
+    assert f"task {task_id}" not in shown and "task." not in shown and "scan." not in shown, shown
+
+
 async def _claim(page: Page, location: str) -> None:
     await page.get_by_test_id("claim-count").click()
     await expect(page.get_by_test_id("count-step")).to_have_attribute("data-step", "location")
     await expect(page.get_by_test_id("location")).to_have_text(location)
 
 
+@pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_a_blind_count_follows_the_servers_prompts_and_books_what_was_counted(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     item, task_id, on_hand = await _requested_count(floor)
-    _, page = await device(browser, contexts)
+    _, page = await device(browser, contexts, viewport)
     await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await assert_accessible(page, "count-claim")
     await _claim(page, item["location"])
     step = page.get_by_test_id("count-step")
+    await expect(page.get_by_role("heading", name="Count", exact=True)).to_be_visible()
+    await assert_on_screen(page.get_by_label("Scan the location"), viewport)
+    await assert_accessible(page, "count-location")
 
     await wedge(page, "WH1-A01-01-1" if item["location"] != "WH1-A01-01-1" else "WH1-A01-02-1")
     await expect(page.get_by_role("alert")).to_contain_text("Wrong location")
+    await assert_in_view(page.get_by_role("alert"), viewport)
+    await _no_task_numbers(page, task_id)
     await expect(step).to_have_attribute("data-step", "location")
     await wedge(page, item["location"])
     await expect(step).to_have_attribute("data-step", "item")
@@ -68,13 +111,20 @@ async def test_a_blind_count_follows_the_servers_prompts_and_books_what_was_coun
     view = await floor.call("super1", "GET", f"/api/warehouses/WH1/tasks/{task_id}")
     assert (view["task"]["qty"], view["task"]["qty_done"]) == (None, None)
     assert "system" not in (await step.inner_text()).lower()
+    await assert_on_screen(quantity, viewport)
+    await assert_on_screen(step.get_by_role("button", name="Enter"), viewport)
+    await assert_accessible(page, "count-quantity")
     await page.keyboard.type(str(on_hand - 2))
     await page.keyboard.press("Enter")
     await expect(step).to_have_attribute("data-step", "item")
     await expect(page.get_by_test_id("counted")).to_contain_text(str(on_hand - 2))
     finish = page.get_by_test_id("finish-count")
-    await assert_on_screen(finish)
-    await screenshot(page, "counting")
+    await assert_on_screen(page.get_by_label("Scan the next item, or finish"), viewport)
+    await assert_on_screen(finish, viewport)
+    await assert_accessible(page, "count-item")
+    await _no_task_numbers(page, task_id)
+    if viewport == HANDHELD:
+        await screenshot(page, "counting")
     await finish.click()
     await expect(page.get_by_role("status").filter(has_text="finished")).to_be_visible()
     assert await _results(floor, task_id) == [(on_hand, on_hand - 2, "done")]
@@ -84,7 +134,10 @@ async def test_a_count_made_offline_is_sent_once_when_back_and_booked(
     floor: Floor, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     item, task_id, on_hand = await _requested_count(floor)
+    [other] = await stocked_items(floor, 1)
+    case_gtin, factor = await _case(floor, item["sku"])
     context, page = await device(browser, contexts)
+    await context.add_init_script(BUZZ_SPY)
     await worker_log_in(page, floor, await new_worker(floor), tab="Count")
     await controlled(page)
     await _claim(page, item["location"])
@@ -96,9 +149,24 @@ async def test_a_count_made_offline_is_sent_once_when_back_and_booked(
     await expect(page.get_by_role("alert")).to_contain_text(f"count {item['location']}")
     await wedge(page, item["location"])
     await expect(step).to_have_attribute("data-step", "item")
+    # another item: the task's GTINs refuse it at the bin, offline, with the error beep and buzz
+    buzzed = len(await buzzes(page))
+    await wedge(page, other["gtin"])
+    await expect(page.get_by_role("alert")).to_contain_text(f"Wrong item: this count is for {item['sku']}")
+    assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
+    await expect(step).to_have_attribute("data-step", "item")
+    # a case counts its factor: one case and the loose units make on hand + 1
+    await wedge(page, case_gtin)
+    await expect(step).to_have_attribute("data-step", "quantity")
+    await expect(page.get_by_label(f"How many packs of {factor} \N{MULTIPLICATION SIGN} {item['sku']}")).to_be_focused()
+    await page.keyboard.type("1")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("counted").get_by_role("listitem")).to_have_count(1)
+    await expect(page.get_by_test_id("counted")).to_contain_text(str(factor))
     await wedge(page, item["gtin"])
     await expect(step).to_have_attribute("data-step", "quantity")
-    await page.keyboard.type(str(on_hand + 1))
+    await expect(page.get_by_label(f"How many {item['sku']} did you count?")).to_be_focused()
+    await page.keyboard.type(str(on_hand + 1 - factor))
     await page.keyboard.press("Enter")
     await expect(step).to_have_attribute("data-step", "item")
     # a reload while offline keeps the count where it was
@@ -210,3 +278,32 @@ async def test_offline_a_lot_tracked_item_scanned_without_its_lot_asks_for_the_l
     await wait_until(booked, timeout_s=30, what="the queued count to be booked")
     assert await booked() == [(found.lot, found.on_hand, found.on_hand)]
     await expect(page.get_by_role("status").filter(has_text="sent and booked")).to_be_visible()
+
+
+async def test_an_offline_count_the_server_refuses_reads_in_plain_words(
+    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    item, task_id, on_hand = await _requested_count(floor)
+    context, page = await device(browser, contexts)
+    await worker_log_in(page, floor, await new_worker(floor), tab="Count")
+    await controlled(page)
+    await _claim(page, item["location"])
+    await context.set_offline(True)
+    await expect(page.get_by_test_id("offline-banner")).to_be_visible()
+    await wedge(page, item["location"])
+    await wedge(page, item["gtin"])
+    await page.keyboard.type(str(on_hand))
+    await page.keyboard.press("Enter")
+    await page.get_by_test_id("finish-count").click()
+    await expect(page.get_by_test_id("offline-banner")).to_contain_text("1 action queued")
+    # meanwhile the supervisor gives the count to someone else: only the server can tell
+    await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{task_id}/reassign", {"worker": "picker2"})
+
+    await context.set_offline(False)
+    note = page.get_by_role("alert").filter(has_text="was refused")
+    await expect(note).to_have_text(f"The count at {item['location']} was refused: Someone else holds this task now.")
+    rejected = page.get_by_test_id("rejections")
+    await expect(rejected).to_contain_text("Someone else holds this task now.")
+    assert f"task {task_id}" not in (await rejected.inner_text()).lower()
+    await _no_task_numbers(page, task_id)
+    assert await _results(floor, task_id) == []

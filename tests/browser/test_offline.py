@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import (
     Floor,
     allocated_order,
@@ -20,6 +21,7 @@ from tests.browser.conftest import (
     stocked_items,
     wedge,
 )
+from tests.browser.floor_helpers import assert_on_screen
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +100,12 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
         await expect(trip.get_by_role("listitem").filter(has_text=location)).to_contain_text("done")
     row = trip.get_by_role("listitem").filter(has_text=last)
     await expect(row).to_contain_text("rejected")
+    # the whole rejected state fits the handheld: the banner's Dismiss and the row's Redo on screen
+    redo = row.get_by_role("button", name="Redo")
+    await assert_on_screen(rejected.get_by_role("button", name="Dismiss"))
+    await assert_on_screen(redo)
+    await assert_on_screen(page.get_by_test_id("claim"))
+    await assert_accessible(page, "picker-rejected")
 
     device_id = await floor.scalar(
         "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id WHERE u.username = 'picker1'"
@@ -136,7 +144,7 @@ async def test_offline_picks_replay_exactly_once_and_a_rejected_pick_is_shown_an
 
     # handed back, the rejected pick is redone online from the step the server holds
     await floor.call("super1", "POST", f"/api/warehouses/WH1/tasks/{tasks[last]['id']}/reassign", {"worker": "picker1"})
-    await row.get_by_role("button", name="Redo").click()
+    await redo.click()
     await _pick(page, tasks, gtin_of=gtin_of)
     await expect(row).to_contain_text("done")
     await page.get_by_role("button", name="Dismiss").click()

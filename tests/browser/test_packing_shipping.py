@@ -1,5 +1,6 @@
-"""Packing and ship-confirm on the 360x640 handheld: totes scanned into a unit that gets its SSCC
-label, a tote of another order refused, then the unit's SSCC scanned at the dock and shipped."""
+"""Packing and ship-confirm on the 360x640 handheld (and the 1024x768 tablet): totes scanned into a
+unit that gets its SSCC label, a tote of another order refused, then the unit's SSCC scanned at the
+dock and shipped."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright, expect
 
 from scanners.gs1 import has_valid_check_digit
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     HANDHELD,
+    TABLET,
     Floor,
     allocated_order,
     device,
@@ -47,15 +50,18 @@ async def _picked_orders(floor: Floor, count: int) -> list[dict[str, Any]]:
     return [{"number": n, "tote": totes[n]} for n in numbers]
 
 
+@pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_by_scanning_its_sscc(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     first, second = await _picked_orders(floor, 2)
     assert first["tote"] != second["tote"]
-    _, page = await device(browser, contexts)
+    _, page = await device(browser, contexts, viewport)
     await worker_log_in(page, floor, await new_worker(floor), tab="Pack")
     step = page.get_by_test_id("pack-step")
     await expect(page.get_by_test_id("to-pack")).to_contain_text(first["number"])
+    await assert_on_screen(page.get_by_label("Scan a tote or the order number"), viewport)
+    await assert_accessible(page, "pack-bench")
 
     await wedge(page, first["tote"])
     await expect(page.get_by_role("heading", name=f"Pack order {first['number']}")).to_be_visible()
@@ -64,7 +70,8 @@ async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_b
     await expect(page.get_by_role("alert")).to_contain_text(f"holds nothing of order {first['number']}")
     await expect(step).to_have_attribute("data-step", "close")
     close = page.get_by_test_id("close-unit")
-    await assert_on_screen(close)
+    await assert_on_screen(close, viewport)
+    await assert_accessible(page, "pack-unit")
     await close.click()
     label = page.get_by_test_id("sscc-label")
     await expect(label).to_be_visible()
@@ -80,7 +87,9 @@ async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_b
     await expect(page.get_by_test_id("sscc-text")).to_have_text(readable)
     await expect(page.get_by_role("img", name=f"SSCC barcode {sscc}")).to_be_visible()
     await expect(page.get_by_role("button", name="Print label")).to_be_visible()
-    await screenshot(page, "packing-label")
+    await assert_accessible(page, "pack-label")
+    if viewport == HANDHELD:
+        await screenshot(page, "packing-label")
 
     # the second order by its number: the bench shows its tote, the unit is packed the same way
     await wedge(page, second["number"])
@@ -90,7 +99,7 @@ async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_b
     await expect(page.get_by_role("status").filter(has_text=f"Order {second['number']} is packed")).to_be_visible()
 
     # at the dock, a supervisor loads the first order's unit only and confirms its shipment
-    _, dock = await device(browser, contexts)
+    _, dock = await device(browser, contexts, viewport)
     await log_in(dock, floor, "super1", path="/picker")
     await dock.get_by_role("navigation", name="Sections").get_by_role("button", name="Pack", exact=True).click()
     await dock.get_by_role("button", name="Ship", exact=True).click()
@@ -98,11 +107,15 @@ async def test_totes_are_packed_into_a_labelled_unit_and_shipped_from_the_dock_b
     await expect(to_ship.locator(f'[data-order="{first["number"]}"]')).to_contain_text("0 of 1 loaded")
     confirm = dock.get_by_test_id("confirm-shipment")
     await expect(confirm).to_be_disabled()
+    await assert_accessible(dock, "ship")
     await wedge(dock, "00123456789012345678")
     await expect(dock.get_by_role("alert")).to_contain_text("no packed unit")
     await wedge(dock, f"00{sscc}")  # the GS1-128 element string a scanner sends
     await expect(to_ship.locator(f'[data-order="{first["number"]}"]')).to_contain_text("1 of 1 loaded")
     await expect(confirm).to_have_text("Confirm shipment of 1 order")
+    await assert_on_screen(dock.get_by_label("Scan each unit's SSCC as it is loaded"), viewport)
+    await assert_on_screen(confirm, viewport)
+    await assert_accessible(dock, "ship-loaded")
     await dock.get_by_label("Carrier (optional)").fill("DHL")
     await confirm.click()
     await expect(dock.get_by_role("status").filter(has_text="confirmed")).to_contain_text(first["number"])

@@ -1,5 +1,6 @@
-"""A rep changes and cancels orders on the 1024x768 tablet: what may still change is the server's rule,
-shown live as the warehouse moves the order on; a change the warehouse overtook is refused in plain words."""
+"""A rep changes and cancels orders on the 1024x768 tablet (and the 360x640 handheld): what may still
+change is the server's rule, shown live as the warehouse moves the order on; a change the warehouse
+overtook is refused in plain words."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import (
+    HANDHELD,
     TABLET,
     Floor,
     allocated_order,
@@ -42,15 +45,17 @@ async def _order(floor: Floor, number: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows]
 
 
+@pytest.mark.parametrize("viewport", [TABLET, HANDHELD], ids=["tablet", "handheld"])
 async def test_a_rep_changes_a_line_and_cancels_an_order_and_the_stock_follows(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     [item] = await stocked_items(floor, 1)
     number = await allocated_order(floor, item["sku"], 5)
-    _, page = await device(browser, contexts, TABLET)
+    _, page = await device(browser, contexts, viewport)
     await log_in(page, floor, "rep1")
     panel = await _open(page, number)
     await expect(panel.get_by_test_id("edit-limits")).to_be_hidden()
+    await assert_accessible(page, "rep-order-panel")
 
     await panel.get_by_label(f"New quantity of {item['sku']}").fill("3")
     await panel.get_by_role("button", name="Save").click()
@@ -58,6 +63,8 @@ async def test_a_rep_changes_a_line_and_cancels_an_order_and_the_stock_follows(
     assert await _order(floor, number) == [("allocated", 3, 3, 3)]
 
     await panel.get_by_role("button", name="Cancel order").click()
+    await expect(panel.get_by_role("alertdialog")).to_be_visible()
+    await assert_accessible(page, "rep-order-cancel")
     await panel.get_by_role("alertdialog").get_by_role("button", name="Yes, cancel the order").click()
     await expect(panel.get_by_test_id("edit-status")).to_have_text("cancelled")
     await expect(panel.get_by_test_id("edit-limits")).to_contain_text("can no longer change or be cancelled")

@@ -1,5 +1,6 @@
-"""Replenishment on the 360x640 handheld: the server's prompts from the reserve bin to the pick face,
-a quantity above the one asked refused on the device, and the stock moved in the books."""
+"""Replenishment on the 360x640 handheld and the 1024x768 tablet: the server's prompts from the
+reserve bin to the pick face, a quantity above the one asked (or below zero) refused on the device
+with the app's own beep and message, and the stock moved in the books."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ import secrets
 import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
-from tests.browser.conftest import Floor, device, screenshot, wedge
-from tests.browser.floor_helpers import assert_on_screen, new_worker, worker_log_in
+from tests.browser.audit import assert_accessible
+from tests.browser.conftest import HANDHELD, TABLET, Floor, device, screenshot, wedge
+from tests.browser.floor_helpers import (
+    BUZZ_SPY,
+    ERROR_BUZZ,
+    assert_in_view,
+    assert_on_screen,
+    buzzes,
+    new_worker,
+    worker_log_in,
+)
 from tests.stock_helpers import fresh_gtin
 
 pytestmark = pytest.mark.e2e
@@ -50,22 +60,29 @@ async def _on_hand(floor: Floor, location: str, sku: str) -> int:
     return int(qty)
 
 
+@pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_a_replenishment_follows_the_servers_prompts_and_moves_reserve_stock_to_the_face(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     face, reserve, sku, gtin = await _face_below_min(floor)
     planned = await floor.call("super1", "POST", "/api/warehouses/WH1/replenishment", {"locations": [face]}, 201)
     [task] = planned["tasks"]
     assert task["qty"] == 46
 
-    _, page = await device(browser, contexts)
+    context, page = await device(browser, contexts, viewport)
+    await context.add_init_script(BUZZ_SPY)
     await worker_log_in(page, floor, await new_worker(floor), tab="Refill")
+    await assert_accessible(page, "refill-claim")
     await page.get_by_test_id("claim-replenish").click()
     step = page.get_by_test_id("replenish-step")
     await expect(step).to_have_attribute("data-step", "location")
     await expect(page.get_by_test_id("location")).to_have_text(reserve)
     await expect(page.get_by_test_id("to-location")).to_have_text(face)
     await expect(page.get_by_test_id("qty")).to_have_text("46")
+    # the heading names the work, not the server's task number
+    await expect(page.get_by_role("heading", name="Replenish", exact=True)).to_be_visible()
+    await assert_on_screen(page.get_by_label("Scan the reserve location"), viewport)
+    await assert_accessible(page, "refill-location")
 
     await wedge(page, face)
     await expect(page.get_by_role("alert")).to_contain_text(f"Wrong location {face}")
@@ -75,15 +92,24 @@ async def test_a_replenishment_follows_the_servers_prompts_and_moves_reserve_sto
     await expect(step).to_have_attribute("data-step", "quantity")
     quantity = page.get_by_label("How many did you take? (46 asked)")
     await expect(quantity).to_have_value("46")
-    await quantity.fill("47")
-    await quantity.press("Enter")
-    await expect(page.get_by_role("alert")).to_contain_text("more than the 46 asked")
-    await expect(step).to_have_attribute("data-step", "quantity")
-    await assert_on_screen(page.get_by_role("button", name="Confirm"))
+    # refused by the screen with the error beep and buzz, never a browser validation bubble
+    for wrong, message in (("47", "more than the 46 asked"), ("-1", "a whole number, 0 or more")):
+        buzzed = len(await buzzes(page))
+        await quantity.fill(wrong)
+        await quantity.press("Enter")
+        await expect(page.get_by_role("alert")).to_contain_text(message)
+        assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
+        await expect(step).to_have_attribute("data-step", "quantity")
+    await assert_on_screen(quantity, viewport)
+    await assert_on_screen(page.get_by_role("button", name="Confirm"), viewport)
+    await assert_in_view(page.get_by_role("alert"), viewport)
+    await assert_accessible(page, "refill-quantity-refused")
     await quantity.fill("46")
     await quantity.press("Enter")
     await expect(step).to_have_attribute("data-step", "to_location")
-    await screenshot(page, "replenish")
+    await assert_on_screen(page.get_by_label("Scan the pick face"), viewport)
+    if viewport == HANDHELD:
+        await screenshot(page, "replenish")
     await wedge(page, face)
     await expect(
         page.get_by_role("status").filter(has_text=f"Moved 46 \N{MULTIPLICATION SIGN} {sku} to {face}")

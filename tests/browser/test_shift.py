@@ -1,60 +1,38 @@
 """A shift on the handheld: a device registration cut short never strands the queue, a wrong item
 is refused at the bin offline, the pick screen fits 360x640 in every state with 48 px targets, and
-a badge scan lands in the badge field."""
+a badge scan lands in the badge field, on the handheld and the tablet."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from tests.backends import wait_until
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import (
     HANDHELD,
     TABLET,
     Floor,
-    allocated_order,
     badge_log_in,
     controlled,
     device,
-    log_in,
     screenshot,
     small_targets,
     stocked_items,
     wedge,
 )
+from tests.browser.floor_helpers import BUZZ_SPY, ERROR_BUZZ, buzzes, released_wave
 
 pytestmark = pytest.mark.e2e
-
-# the app's error feedback vibrates [120, 60, 120] (lib/feedback.ts); the spy records each call
-BUZZ_SPY = """
-window.__buzz = []
-Object.defineProperty(Navigator.prototype, 'vibrate', {
-  configurable: true,
-  value(pattern) { window.__buzz.push(pattern); return true },
-})
-"""
-ERROR_BUZZ = [120, 60, 120]
-
-
-async def _buzzes(page: Page) -> list[Any]:
-    found: list[Any] = await page.evaluate("window.__buzz")
-    return found
-
-
-async def _wave(floor: Floor, items: list[dict[str, Any]], qty: int) -> dict[str, dict[str, Any]]:
-    orders = [await allocated_order(floor, item["sku"], qty) for item in items]
-    wave = await floor.call("super1", "POST", "/api/warehouses/WH1/waves", {"orders": orders}, 201)
-    return {t["location"]: t for t in wave["tasks"]}
 
 
 async def test_a_failed_device_registration_is_retried_and_offline_picks_apply_exactly_once(
     floor: Floor, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     items = await stocked_items(floor, 2)
-    tasks = await _wave(floor, items, 2)
+    tasks = await released_wave(floor, items, 2)
     gtin_of = {item["location"]: item["gtin"] for item in items}
     context, page = await device(browser, contexts)
     await context.add_init_script(BUZZ_SPY)
@@ -92,11 +70,11 @@ async def test_a_failed_device_registration_is_retried_and_offline_picks_apply_e
         await expect(step).to_have_attribute("data-step", "item")
         # another task's item: refused at the bin, offline, with the error beep and buzz
         other = next(g for loc, g in gtin_of.items() if loc != location)
-        buzzed = len(await _buzzes(page))
+        buzzed = len(await buzzes(page))
         await wedge(page, other)
         await expect(page.get_by_role("alert")).to_contain_text("Wrong item")
         await expect(step).to_have_attribute("data-step", "item")
-        assert (await _buzzes(page))[buzzed:] == [ERROR_BUZZ]
+        assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
         await wedge(page, gtin_of[location])
         await expect(step).to_have_attribute("data-step", "quantity")
         await page.keyboard.press("Enter")
@@ -153,7 +131,7 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
     [item] = await stocked_items(floor, 1)
-    tasks = await _wave(floor, [item], 3)
+    tasks = await released_wave(floor, [item], 3)
     [task] = tasks.values()
     context, page = await device(browser, contexts, viewport)
     await context.add_init_script(BUZZ_SPY)
@@ -177,11 +155,11 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     quantity = page.get_by_label("Quantity picked", exact=False)
 
     # more than asked: refused by the screen with the error buzz and a message, not a browser bubble
-    buzzed = len(await _buzzes(page))
+    buzzed = len(await buzzes(page))
     await quantity.fill("4")
     await page.keyboard.press("Enter")
     await expect(alert).to_contain_text("asks for 3")
-    assert (await _buzzes(page))[buzzed:] == [ERROR_BUZZ]
+    assert (await buzzes(page))[buzzed:] == [ERROR_BUZZ]
     await expect(step).to_have_attribute("data-step", "quantity")
     await _inside(page, alert, "the too-many message")
 
@@ -201,13 +179,15 @@ async def test_the_pick_screen_fits_the_screen_in_every_state_with_48px_targets(
     assert await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=task["id"]) == "done"
 
 
+@pytest.mark.parametrize("viewport", [HANDHELD, TABLET], ids=["handheld", "tablet"])
 async def test_badge_login_focuses_the_badge_field_and_takes_a_wedge_scan(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
+    floor: Floor, browser: Browser, contexts: list[BrowserContext], viewport: dict[str, int]
 ) -> None:
-    _, page = await device(browser, contexts)
+    _, page = await device(browser, contexts, viewport)
     await page.goto(floor.url + "/")
     await page.get_by_role("button", name="Badge + PIN").click()
     await expect(page.get_by_label("Badge")).to_be_focused()
+    await assert_accessible(page, "badge-login")
     await wedge(page, "1002")  # the scanner's Enter moves on to the PIN, it does not submit
     pin = page.get_by_label("PIN")
     await expect(pin).to_be_focused()
@@ -218,67 +198,3 @@ async def test_badge_login_focuses_the_badge_field_and_takes_a_wedge_scan(
     # the handheld opens on badge login next time, focused for the scan
     await page.get_by_role("button", name="Log out").click()
     await expect(page.get_by_label("Badge")).to_be_focused()
-
-
-async def _pick_by_api(floor: Floor, picker: str, task: dict[str, Any], gtin: str, qty: int) -> dict[str, Any]:
-    """A whole pick over the API (claim, then the guided scans), as another handheld would."""
-    await floor.call(picker, "POST", "/api/warehouses/WH1/tasks/next", {"kinds": ["pick"]})
-    scans = f"/api/warehouses/WH1/tasks/{task['id']}/scans"
-    for body in ({"scan": task["location"]}, {"scan": gtin}, {"qty": qty}, {"scan": task["tote"]}):
-        answer: dict[str, Any] = await floor.call(picker, "POST", scans, body)
-        if answer["prompt"]["step"] == "done":
-            break
-    return answer
-
-
-async def _tile(page: Page, label: str) -> Locator:
-    return page.get_by_test_id("kpis").locator(".tile").filter(has_text=label).locator(".tile-value")
-
-
-async def test_the_boards_columns_and_tiles_agree_after_tab_switches_and_a_resolved_exception(
-    floor: Floor, browser: Browser, contexts: list[BrowserContext]
-) -> None:
-    items = await stocked_items(floor, 2)
-    tasks = await _wave(floor, items, 4)
-    done_task, short_task = (tasks[item["location"]] for item in items)
-    _, desk = await device(browser, contexts, TABLET)
-    await log_in(desk, floor, "super1")
-    board = desk.get_by_test_id("board")
-    done_column = board.locator('section[data-state="done"]')
-    exception_column = board.locator('section[data-state="exception"]')
-
-    async def agree() -> None:
-        done_tile = await (await _tile(desk, "Done today")).inner_text()
-        await expect(done_column.locator(".count")).to_have_text(done_tile)
-
-    await _pick_by_api(floor, "picker1", done_task, items[0]["gtin"], 4)
-    await expect(board.locator(f'[data-task="{done_task["id"]}"]')).to_have_attribute("data-state", "done")
-    await agree()
-    short = (await _pick_by_api(floor, "picker1", short_task, items[1]["gtin"], 1))["short"]
-    card = board.locator(f'[data-task="{short_task["id"]}"]')
-    await expect(card).to_have_attribute("data-state", "exception")
-    await expect(exception_column).to_contain_text(short_task["sku"])
-
-    # a tab switch refetches the board: the done column still lists and counts what the tile counts
-    await desk.get_by_role("button", name="Waves").click()
-    await desk.get_by_role("button", name="Board").click()
-    await expect(done_column.locator(f'[data-task="{done_task["id"]}"]')).to_have_count(1)
-    await agree()
-    await desk.get_by_role("button", name="Exceptions").click()
-    row = desk.get_by_test_id("exceptions").get_by_role("listitem").filter(has_text=short_task["location"])
-    await row.get_by_role("button", name="Resolve").click()
-    dialog = desk.get_by_role("dialog")
-    await expect(dialog.get_by_label("How was it resolved?")).to_be_focused()
-    await screenshot(desk, "supervisor-resolve-dialog")
-    await desk.keyboard.type("Counted the bin; the rest is backordered.")
-    await dialog.get_by_role("button", name="Resolve").click()
-    await expect(row).to_be_hidden()
-    assert await floor.scalar("SELECT resolution FROM exceptions WHERE id = :id", id=short["exception"]) == (
-        "Counted the bin; the rest is backordered."
-    )
-    await desk.get_by_role("button", name="Board").click()
-    await expect(card).to_have_attribute("data-state", "done")
-    await expect(exception_column.locator(f'[data-task="{short_task["id"]}"]')).to_have_count(0)
-    await expect(done_column.locator(f'[data-task="{done_task["id"]}"]')).to_have_count(1)
-    await agree()
-    assert await floor.scalar("SELECT state FROM tasks WHERE id = :id", id=short_task["id"]) == "done"

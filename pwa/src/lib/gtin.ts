@@ -6,6 +6,13 @@ export interface ItemLabel {
   lot: string | null
 }
 
+/** A unit of the item a task accepts at its item step: a case GTIN stands for ``factor`` base units. */
+export interface AcceptedGtin {
+  gtin: string
+  uom: string
+  factor: number
+}
+
 const GS = '\x1d'
 // GS1 application identifiers an item label commonly carries, by their data length (null: variable, ends at GS)
 const AI_LENGTH: Record<string, number | null> = {
@@ -51,4 +58,20 @@ export function readItemLabel(scan: string): ItemLabel | null {
   const data = elements(body)
   const gtin = gtin14(data?.get('01') ?? '')
   return gtin ? { gtin, lot: data?.get('10') || null } : null
+}
+
+/** The accepted unit an item label is (GTINs compared as GTIN-14), or null when it is none of them. */
+export function acceptedUnit(accepted: AcceptedGtin[], label: ItemLabel): AcceptedGtin | null {
+  return accepted.find((u) => gtin14(u.gtin) === label.gtin) ?? null
+}
+
+/** Whether a label carries a lot (GS1 AI 10), read without the server: bracketed, or the raw element string. */
+export function labelHasLot(label: string): boolean {
+  const s = label.replace(/^\][A-Za-z]\d/, '')
+  if (s.startsWith('(')) return /\(10\)/.test(s)
+  // fixed-length AIs a product label puts before the lot: 01 GTIN, 11/13/15/17 dates
+  const fixed: Record<string, number> = { '01': 16, '11': 8, '13': 8, '15': 8, '17': 8 }
+  let i = 0
+  while (i < s.length && fixed[s.slice(i, i + 2)]) i += fixed[s.slice(i, i + 2)]
+  return i > 0 && s.slice(i, i + 2) === '10' && s.length > i + 2
 }

@@ -2,7 +2,7 @@
 // mutations, replayed in order through POST /api/devices/{id}/mutations: the server applies each
 // exactly once. Other commands (a rep's order) keep their Idempotency-Key and are resent as-is.
 // Both are written to IndexedDB before anything is sent, so a reload or a crash loses nothing.
-import { ApiError, api, freshToken, NetworkError, newKey, session } from './api'
+import { ApiError, api, describe, freshToken, NetworkError, newKey, session } from './api'
 import { addCommand, addMutation, db, getDevice, type QueuedMutation, type Rejection } from './db'
 import { ensureDevice, needsRegistration } from './device'
 import { store } from './store'
@@ -77,6 +77,7 @@ const PLAIN: Record<string, string> = {
   'pick.already_complete': 'The task was already picked.',
   'pick.item_mismatch': 'The task is for another item.',
   'task.not_found': 'The task no longer exists.',
+  'count.not_a_count': 'That task is not a count.',
 }
 
 async function reject(ref: string, label: string, result: Record<string, unknown>): Promise<void> {
@@ -94,6 +95,11 @@ async function reject(ref: string, label: string, result: Record<string, unknown
 /** A server answer's reason for a person on the floor: plain words, never a task reference. */
 export function plainReason(result: { code?: unknown; detail?: unknown }): string {
   return PLAIN[String(result.code)] ?? String(result.detail ?? 'The server refused this.')
+}
+
+/** Any error as a person on the floor reads it: a server refusal in plain words, else its message. */
+export function plainError(error: unknown): string {
+  return error instanceof ApiError ? plainReason(error) : describe(error)
 }
 
 export async function dismissRejection(id: number): Promise<void> {

@@ -29,10 +29,13 @@ export function store<T>(initial: T): Store<T> {
 }
 
 export function useStore<T>(source: Store<T>): T {
-  const [value, setValue] = useState(source.get())
+  // always through a function: a store may hold a function (the app update's reload), which
+  // useState would otherwise call as an initialiser or an updater
+  const [value, setValue] = useState(() => source.get())
   useEffect(() => {
-    setValue(source.get())
-    return source.subscribe(setValue)
+    const take = (next: T) => setValue(() => next)
+    take(source.get())
+    return source.subscribe(take)
   }, [source])
   return value
 }

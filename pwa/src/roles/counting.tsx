@@ -3,11 +3,12 @@
 // Offline the scans are kept here and the whole count goes out as one count.submit intent, which
 // the server replays through the same rules exactly once (server/services/floor_mutations.py).
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, describe, get, NetworkError, post, session } from '../lib/api'
+import { get, NetworkError, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
-import { mutate, onSettled } from '../lib/queue'
+import { acceptedUnit, type AcceptedGtin, labelHasLot, readItemLabel } from '../lib/gtin'
+import { mutate, onSettled, plainError, plainReason } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
-import { claimNext, type FloorTask, HeldElsewhere, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
+import { claimNext, type FloorTask, LocalRefusal, QuantityField, saved, Steps, useTakenAway } from './guided'
 import './screens.css'
 
 interface CountPrompt {
@@ -17,16 +18,19 @@ interface CountPrompt {
   lot: string | null
   description: string | null
   scanned_sku: string | null
+  uom_factor: number | null // base units in the unit just scanned (a case GTIN counts its factor)
   can_finish: boolean
   lot_tracked: boolean | null // known for a one-item count
   counted: { sku: string; lot: string | null; qty: number }[]
 }
 
-/** One counted line as the worker scanned it: the label, a lot scanned apart, the quantity typed. */
+/** One counted line as the worker scanned it: the label, a lot scanned apart, the quantity typed
+ * (in the scanned unit: ``factor`` base units each; the server applies the factor itself). */
 interface Line {
   item: string
   lot: string | null
   qty: number
+  factor?: number
 }
 
 interface CountState {
@@ -34,7 +38,7 @@ interface CountState {
   prompt: CountPrompt
   located: boolean
   lines: Line[]
-  pending: { item: string; lot: string | null; needsLot?: boolean } | null
+  pending: { item: string; lot: string | null; needsLot?: boolean; sku?: string | null; factor?: number } | null
   offline: boolean // from the first scan without network on, the whole count is kept here
 }
 
@@ -58,15 +62,15 @@ function localStep(state: CountState): CountPrompt['step'] {
   return state.pending ? 'quantity' : 'item'
 }
 
-/** Whether a label carries a lot (GS1 AI 10), read without the server: bracketed, or the raw element string. */
-export function labelHasLot(label: string): boolean {
-  const s = label.replace(/^\][A-Za-z]\d/, '')
-  if (s.startsWith('(')) return /\(10\)/.test(s)
-  // fixed-length AIs a product label puts before the lot: 01 GTIN, 11/13/15/17 dates
-  const fixed: Record<string, number> = { '01': 16, '11': 8, '13': 8, '15': 8, '17': 8 }
-  let i = 0
-  while (i < s.length && fixed[s.slice(i, i + 2)]) i += fixed[s.slice(i, i + 2)]
-  return i > 0 && s.slice(i, i + 2) === '10' && s.length > i + 2
+/** Offline, the unit of a one-item count's item a label is; any other label is refused here, as the
+ * server would. A whole-location count knows no GTINs: the server checks those items when sent. */
+function countedUnit(task: FloorTask, scan: string): AcceptedGtin | null {
+  if (!task.sku || !task.accepted_gtins?.length) return null
+  const label = readItemLabel(scan)
+  if (!label) throw new LocalRefusal(`That is not an item label: scan the barcode on ${task.sku}.`)
+  const unit = acceptedUnit(task.accepted_gtins, label)
+  if (!unit) throw new LocalRefusal(`Wrong item: this count is for ${task.sku}.`)
+  return unit
 }
 
 export function Counting({ warehouse }: { warehouse: string }) {
@@ -100,12 +104,12 @@ export function Counting({ warehouse }: { warehouse: string }) {
     () =>
       onSettled((settled) => {
         if (settled.kind !== 'count.submit') return
-        const result = settled.result as { detail?: string }
+        const result = settled.result as { code?: string; detail?: string }
         const where = (settled.payload as { location: string }).location
         if (settled.outcome === 'applied') setNote({ kind: 'ok', text: `The count at ${where} was sent and booked.` })
         else {
           fail()
-          setNote({ kind: 'error', text: `The count at ${where} was refused: ${result.detail ?? 'see the banner'}` })
+          setNote({ kind: 'error', text: `The count at ${where} was refused: ${plainReason(result)}` })
         }
       }),
     [],
@@ -130,7 +134,7 @@ export function Counting({ warehouse }: { warehouse: string }) {
       }
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof HeldElsewhere ? error.message : describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     } finally {
       setBusy(false)
     }
@@ -147,11 +151,13 @@ export function Counting({ warehouse }: { warehouse: string }) {
     }
     if (step === 'item') {
       // a lot-tracked item scanned by a label without its lot: ask for the lot here, as the server would
+      const unit = countedUnit(current.task, String(value))
       const needsLot = current.prompt.lot_tracked === true && !current.task.lot && !labelHasLot(String(value))
-      return { ...current, offline: true, pending: { item: String(value), lot: current.task.lot, needsLot } }
+      const pending = { item: String(value), lot: current.task.lot, needsLot, sku: unit && current.task.sku, factor: unit?.factor ?? 1 }
+      return { ...current, offline: true, pending }
     }
     if (step === 'lot') return { ...current, offline: true, pending: { ...current.pending!, lot: String(value), needsLot: false } }
-    const line = { item: current.pending!.item, lot: current.pending!.lot, qty: Number(value) }
+    const line = { item: current.pending!.item, lot: current.pending!.lot, qty: Number(value), factor: current.pending!.factor }
     return { ...current, offline: true, pending: null, lines: [...current.lines, line] }
   }
 
@@ -160,10 +166,11 @@ export function Counting({ warehouse }: { warehouse: string }) {
     const step = current.prompt.step
     const next = { ...current, prompt }
     if (step === 'location') return { ...next, located: true }
-    if (step === 'item') return { ...next, pending: { item: String(value), lot: null } }
+    if (step === 'item') return { ...next, pending: { item: String(value), lot: null, sku: prompt.scanned_sku, factor: prompt.uom_factor ?? 1 } }
     if (step === 'lot') return { ...next, pending: { ...current.pending!, lot: String(value) } }
     if (step === 'quantity') {
-      return { ...next, pending: null, lines: [...current.lines, { item: current.pending!.item, lot: current.pending!.lot, qty: Number(value) }] }
+      const { item, lot, factor } = current.pending!
+      return { ...next, pending: null, lines: [...current.lines, { item, lot, qty: Number(value), factor }] }
     }
     return next
   }
@@ -190,12 +197,13 @@ export function Counting({ warehouse }: { warehouse: string }) {
       ok()
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof LocalRefusal || error instanceof ApiError ? error.message : describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     }
   }
 
   const queue = async (current: CountState) => {
-    const payload = { warehouse, task: current.task.id, location: current.task.location, lines: current.lines }
+    const lines = current.lines.map(({ item, lot, qty }) => ({ item, lot, qty }))
+    const payload = { warehouse, task: current.task.id, location: current.task.location, lines }
     await mutate('count.submit', payload, `Count of ${current.task.location}: ${current.lines.length} line(s)`)
     set(null)
     setNote({ kind: 'ok', text: `Count of ${current.task.location} queued; it is sent when the network is back.` })
@@ -220,7 +228,7 @@ export function Counting({ warehouse }: { warehouse: string }) {
       ok()
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     } finally {
       setBusy(false)
     }
@@ -241,14 +249,12 @@ export function Counting({ warehouse }: { warehouse: string }) {
   }
   const step = state.offline ? localStep(state) : state.prompt.step
   const counted = state.offline || !state.prompt.counted.length
-    ? state.lines.map((l) => ({ what: l.item, lot: l.lot, qty: l.qty }))
+    ? state.lines.map((l) => ({ what: l.item, lot: l.lot, qty: l.qty * (l.factor ?? 1) }))
     : state.prompt.counted.map((c) => ({ what: c.sku, lot: c.lot, qty: c.qty }))
   return (
     <div class="counting">
       <section class="card pick" aria-labelledby="count-title" data-testid="count-step" data-step={step}>
-        <h2 id="count-title">
-          Count <small>{state.offline ? 'kept on this device' : `task ${state.task.id}`}</small>
-        </h2>
+        <h2 id="count-title">Count{state.offline && <small> kept on this device</small>}</h2>
         <Steps steps={STEPS} now={step === 'lot' ? 'item' : step} />
         <dl class="facts">
           <dt>Location</dt>
@@ -258,7 +264,7 @@ export function Counting({ warehouse }: { warehouse: string }) {
         </dl>
         {step === 'quantity' ? (
           <QuantityField
-            label={`How many ${(!state.offline && state.prompt.scanned_sku) || state.pending?.item || ''} did you count?`}
+            label={quantityLabel(state)}
             initial=""
             submitLabel="Enter"
             onSubmit={(qty) => void scan(qty)}
@@ -291,4 +297,11 @@ export function Counting({ warehouse }: { warehouse: string }) {
       )}
     </div>
   )
+}
+
+/** The quantity question: in the unit just scanned (a case GTIN is counted in cases of its factor). */
+function quantityLabel(state: CountState): string {
+  const what = (!state.offline && state.prompt.scanned_sku) || state.pending?.sku || state.pending?.item || ''
+  const factor = (state.offline ? state.pending?.factor : state.prompt.uom_factor) ?? 1
+  return factor > 1 ? `How many packs of ${factor} × ${what} did you count?` : `How many ${what} did you count?`
 }

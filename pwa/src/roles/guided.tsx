@@ -2,6 +2,7 @@
 // strip, a quantity keypad field, and the task each screen resumes after a reload.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { post, session } from '../lib/api'
+import type { AcceptedGtin } from '../lib/gtin'
 import { subscribe, Versions } from '../lib/live'
 
 /** A floor task as the handheld sees it (counts come blind: qty and qty_done are null). */
@@ -21,6 +22,7 @@ export interface FloorTask {
   reason: string | null
   assigned_to: string | null
   version: number
+  accepted_gtins?: AcceptedGtin[] // a one-item task's units, so the device checks an item scan offline
 }
 
 export const KIND_LABEL: Record<string, string> = {
@@ -62,7 +64,8 @@ export function Steps({ steps, now }: { steps: [string, string][]; now: string }
 }
 
 /** A quantity typed on the keypad (or sent by the scanner): whole numbers from 0 to ``max``.
- * ``initial`` is empty for a blind count, so nothing on screen hints at what the system expects. */
+ * ``initial`` is empty for a blind count, so nothing on screen hints at what the system expects.
+ * Anything else goes to ``onRefuse`` (the screen's beep and message), never to a browser bubble. */
 export function QuantityField({ label, max, initial, submitLabel, onSubmit, onRefuse }: {
   label: string
   max?: number
@@ -87,7 +90,7 @@ export function QuantityField({ label, max, initial, submitLabel, onSubmit, onRe
     setValue(initial)
   }
   return (
-    <form class="scan" onSubmit={submit}>
+    <form class="scan" onSubmit={submit} noValidate>
       <label for="qty">{label}</label>
       <div class="scan-row">
         <input id="qty" ref={input} type="number" inputMode="numeric" min={0} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />

@@ -4,9 +4,9 @@
 // loaded; once every unit of an order is on board, confirm the shipment. Both need the network:
 // the server numbers the SSCCs and ships from its stock, and has no offline intent for either.
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, describe, get, post, session } from '../lib/api'
+import { describe, get, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
-import { sync } from '../lib/queue'
+import { plainError, sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Field, Message, type Note, ScanField } from '../ui'
 import { LocalRefusal, Steps } from './guided'
@@ -110,7 +110,7 @@ function Packing({ warehouse }: { warehouse: string }) {
       setNote({ kind: 'ok', text: `Tote ${tote} in the unit.` })
       ok()
     } catch (e) {
-      refuse(e instanceof LocalRefusal || e instanceof ApiError ? e.message : describe(e))
+      refuse(plainError(e))
     }
   }
 

@@ -2,11 +2,11 @@
 // location, item (with lot), quantity, tote. Offline, the scans of a task are collected here and
 // queued as one pick.confirm intent, which the server replays through the same rules exactly once.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, describe, get, NetworkError, post, session } from '../lib/api'
+import { describe, get, NetworkError, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
-import { gtin14, readItemLabel } from '../lib/gtin'
+import { acceptedUnit, readItemLabel } from '../lib/gtin'
 import { subscribe, Versions } from '../lib/live'
-import { mutate, onSettled, plainReason } from '../lib/queue'
+import { mutate, onSettled, plainError, plainReason } from '../lib/queue'
 import { Message, type Note, ScanField } from '../ui'
 import { type Prompt, type Task, type TripState, WarehousePicker, loadTrip, saveTrip, stepsOf } from './picking-state'
 
@@ -214,7 +214,7 @@ export function Picker() {
       ok()
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof ApiError ? plainReason(error) : error instanceof LocalRefusal ? error.message : describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     }
   }
 
@@ -263,7 +263,7 @@ function checkItem(t: Task, scan: string): void {
   if (!t.accepted_gtins?.length) return // a trip claimed before tasks carried their GTINs: the server checks it
   const label = readItemLabel(scan)
   if (!label) throw new LocalRefusal(`That is not an item label: scan the barcode on ${t.sku}.`)
-  if (!t.accepted_gtins.some((u) => gtin14(u.gtin) === label.gtin)) {
+  if (!acceptedUnit(t.accepted_gtins, label)) {
     throw new LocalRefusal(`Wrong item: this is not ${t.sku}. Pick ${t.sku} ${t.description}.`)
   }
   if (t.lot_required && !label.lot) throw new LocalRefusal(`${t.sku} is lot tracked: scan the label with the lot.`)
@@ -373,11 +373,13 @@ function QuantityStep({ expected, onSubmit }: { expected: number; onSubmit(qty: 
 }
 
 function TripList({ trip, onRedo }: { trip: TripState; onRedo(t: Task): void }) {
+  // what the server refused comes first: its Redo stays on a handheld's screen
+  const tasks = [...trip.tasks.filter((t) => t.rejected), ...trip.tasks.filter((t) => !t.rejected)]
   return (
     <section class="card" aria-labelledby="trip-title">
       <h2 id="trip-title">This trip</h2>
       <ul class="rows" data-testid="trip">
-        {trip.tasks.map((t) => (
+        {tasks.map((t) => (
           <li key={t.id} class={t.id === trip.current ? 'current' : ''}>
             <span>
               <strong>{t.location}</strong> {t.qty} × {t.sku}

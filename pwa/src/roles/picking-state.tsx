@@ -1,4 +1,6 @@
 // Picking's state, kept per user in localStorage so a reload (offline too) resumes the trip.
+import type { AcceptedGtin } from '../lib/gtin'
+
 export interface Task {
   id: number
   ref: string
@@ -22,7 +24,7 @@ export interface Task {
   version: number
   reason: string | null
   // what the item step accepts, so a wrong item is refused at the bin offline too
-  accepted_gtins?: { gtin: string; uom: string; factor: number }[]
+  accepted_gtins?: AcceptedGtin[]
   lot_required?: boolean
   // client-side marks
   queued?: boolean

@@ -553,6 +553,7 @@ function Orders({ warehouse }: { warehouse: string }) {
             <span>
               <strong>{o.number}</strong> {o.customer_name}
               <small> · {o.lines.length} line(s) · {money(o.total)}</small>
+              {o.status === 'on_hold' && o.status_reason && <small data-testid="hold-reason"> · {o.status_reason}</small>}
             </span>
             <span class={`badge state-${o.status}`} data-testid="order-status" title={o.status_reason ?? undefined}>
               {o.status.replace('_', ' ')}

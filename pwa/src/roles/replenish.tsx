@@ -3,12 +3,12 @@
 // scan moves the stock in one transaction. The move is checked against the reserve's stock as it
 // happens, so this screen needs the network (the server has no offline intent for it).
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, describe, get, post, session } from '../lib/api'
+import { get, post, session } from '../lib/api'
 import { fail, ok } from '../lib/feedback'
-import { sync } from '../lib/queue'
+import { plainError, sync } from '../lib/queue'
 import { useStore } from '../lib/store'
 import { Message, type Note, ScanField } from '../ui'
-import { claimNext, type FloorTask, HeldElsewhere, QuantityField, saved, Steps, useTakenAway } from './guided'
+import { claimNext, type FloorTask, QuantityField, saved, Steps, useTakenAway } from './guided'
 
 interface MovePrompt {
   step: 'location' | 'item' | 'quantity' | 'to_location' | 'done'
@@ -84,7 +84,7 @@ export function Replenish({ warehouse }: { warehouse: string }) {
       }
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof HeldElsewhere ? error.message : describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     } finally {
       setBusy(false)
     }
@@ -107,7 +107,7 @@ export function Replenish({ warehouse }: { warehouse: string }) {
       ok()
     } catch (error) {
       fail()
-      setNote({ kind: 'error', text: error instanceof ApiError ? error.message : describe(error) })
+      setNote({ kind: 'error', text: plainError(error) })
     }
   }
 
@@ -129,9 +129,7 @@ export function Replenish({ warehouse }: { warehouse: string }) {
   return (
     <div class="replenish">
       <section class="card pick" aria-labelledby="replenish-title" data-testid="replenish-step" data-step={prompt.step}>
-        <h2 id="replenish-title">
-          Replenish <small>task {state.task.id}</small>
-        </h2>
+        <h2 id="replenish-title">Replenish</h2>
         <Steps steps={STEPS} now={prompt.step} />
         <dl class="facts">
           <dt>From</dt>

@@ -220,7 +220,15 @@ export function Approvals({ warehouse }: { warehouse: string }) {
   )
 }
 
+// internal references the decision does not turn on
+const UNSHOWN = new Set(['count_result', 'task', 'currency'])
+
+/** An approval's facts; amounts (``*_value`` with the details' currency) in the currency's units. */
 function Details({ details }: { details: Record<string, unknown> }) {
-  const shown = Object.entries(details).filter(([, v]) => v !== null && typeof v !== 'object').slice(0, 6)
-  return <small>{shown.map(([k, v]) => `${k.replace('_', ' ')} ${v}`).join(' · ')}</small>
+  const currency = typeof details.currency === 'string' ? details.currency : null
+  const shown = Object.entries(details)
+    .filter(([k, v]) => v !== null && v !== '' && typeof v !== 'object' && !UNSHOWN.has(k))
+    .slice(0, 6)
+    .map(([k, v]) => `${k.replaceAll('_', ' ')} ${currency && k.endsWith('_value') && typeof v === 'number' ? money({ amount: v, currency }) : v}`)
+  return <small data-testid="approval-details">{shown.join(' · ')}</small>
 }

@@ -170,7 +170,8 @@ function TaskBoard({ warehouse }: { warehouse: string }) {
                 <h3>
                   {state.replace('_', ' ')} <span class="count">{size}</span>
                 </h3>
-                <ul>
+                {/* a long column scrolls: focusable, so a keyboard can scroll it too */}
+                <ul tabIndex={0}>
                   {column.slice(0, 100).map((t) => (
                     <li key={t.id} class="task" data-task={t.id} data-state={t.state}>
                       <strong>{t.kind}</strong> {t.qty_done ? `${t.qty_done}/` : ''}
