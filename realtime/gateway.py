@@ -27,7 +27,7 @@ from realtime.connection import (
 from realtime.envelope import decode_message, encode_message
 from realtime.hub import Hub
 from realtime.keys import Keys
-from realtime.presence import AtRefused, Presence, parse_at
+from realtime.presence import Presence, parse_at
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
 from realtime.topics import TopicError, Viewer, parse_position, parse_skus, parse_topic
 
@@ -167,7 +167,7 @@ class Gateway:
         """A floor worker's handheld says which task and bin it is at: shown live on the board."""
         try:
             warehouse, at = parse_at(message, conn.viewer, joined)
-        except AtRefused as refused:
+        except TopicError as refused:
             _refuse(conn, None, refused.code, refused.message)
             return
         await self.presence.locate(conn.id, warehouse, at)

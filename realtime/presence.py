@@ -18,21 +18,12 @@ from redis.exceptions import RedisError
 from domain.guided.roles import ADMIN, FLOOR_ROLES
 from realtime.keys import Keys
 from realtime.tasks import cancel_and_wait, raise_if_cancelled
-from realtime.topics import Viewer
+from realtime.topics import TopicError, Viewer
 
 log = logging.getLogger("floorsync.presence")
 
 TTL_S = 60  # an instance that dies stops refreshing; its entries vanish within this
 MAX_AT_CHARS = 64
-
-
-class AtRefused(Exception):
-    """An ``at`` message the gateway refuses; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def parse_at(message: dict[str, Any], viewer: Viewer, joined: set[str]) -> tuple[str, dict[str, Any] | None]:
@@ -41,14 +32,14 @@ def parse_at(message: dict[str, Any], viewer: Viewer, joined: set[str]) -> tuple
     connection follows may say where it is."""
     warehouse = message.get("warehouse")
     if not isinstance(warehouse, str) or warehouse not in joined:
-        raise AtRefused("at.unknown_warehouse", "An 'at' names a warehouse this connection subscribed to.")
+        raise TopicError("at.unknown_warehouse", "An 'at' names a warehouse this connection subscribed to.")
     if not viewer.roles & (FLOOR_ROLES | {ADMIN}):
-        raise AtRefused("at.forbidden", "Only floor workers say which bin they are at.")
+        raise TopicError("at.forbidden", "Only floor workers say which bin they are at.")
     task, location = message.get("task"), message.get("location")
     for value in (task, location):
         if value is not None and (not isinstance(value, str) or not 0 < len(value) <= MAX_AT_CHARS):
             limit = f"strings of 1 to {MAX_AT_CHARS} characters, or null"
-            raise AtRefused("at.invalid", f"'task' and 'location' are {limit}.")
+            raise TopicError("at.invalid", f"'task' and 'location' are {limit}.")
     if task is None and location is None:
         return warehouse, None
     return warehouse, {"task": task, "location": location, "since": time.time()}

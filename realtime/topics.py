@@ -31,7 +31,7 @@ class Viewer:
 
 
 class TopicError(Exception):
-    """A subscribe the server refuses; ``code`` is stable, the message says why."""
+    """A message the gateway refuses (a subscribe, an ``at``); ``code`` is stable, the message says why."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

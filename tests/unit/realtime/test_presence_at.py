@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from realtime.presence import AtRefused, parse_at
-from realtime.topics import Viewer
+from realtime.presence import parse_at
+from realtime.topics import TopicError, Viewer
 
 PICKER = Viewer(user_id=1, username="picker1", roles=frozenset({"picker"}), warehouses=frozenset({"WH1"}))
 REP = Viewer(user_id=2, username="rep1", roles=frozenset({"sales_rep"}), warehouses=frozenset({"WH1"}))
@@ -40,6 +40,6 @@ def test_leaving_the_bin_clears_the_place() -> None:
     ],
 )
 def test_other_messages_are_refused_with_a_code(message: dict[str, Any], viewer: Viewer, code: str) -> None:
-    with pytest.raises(AtRefused) as refused:
+    with pytest.raises(TopicError) as refused:
         parse_at(message, viewer, {"WH1"})
     assert refused.value.code == code
