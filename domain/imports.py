@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
+from domain.items import is_valid_gtin
+
 Value = str | int | bool | date | tuple[str, ...] | None
 
 # Values are bounded before they are stored: a file cannot smuggle in a gigantic number or text.
@@ -126,17 +128,10 @@ def parse_currency(raw: object) -> str:
     return value
 
 
-def gs1_check_digit_ok(digits: str) -> bool:
-    """The GS1 mod-10 check digit (the last digit) of a GTIN-8/12/13/14."""
-    body, check = digits[:-1], digits[-1]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10) == check
-
-
 def parse_gtin(raw: object) -> str:
     """A GTIN of 8, 12, 13 or 14 digits with a right check digit."""
     value = _text(raw if not isinstance(raw, int) or isinstance(raw, bool) else str(raw), max_len=14)
-    if not (value.isdigit() and len(value) in (8, 12, 13, 14) and gs1_check_digit_ok(value)):
+    if not is_valid_gtin(value):
         raise FieldError("import.gtin_invalid", f"{value!r} is not a GTIN-8/12/13/14 with a right check digit")
     return value
 

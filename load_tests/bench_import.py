@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import psutil
 
-from domain.imports import gs1_check_digit_ok
+from domain.items import is_valid_gtin
 from load_tests.harness import asyncpg_dsn, backends, login_headers, server
 
 CHUNK = 1 << 20
@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _gtin(n: int) -> str:
     body = f"58{n:010d}"
-    return next(body + d for d in "0123456789" if gs1_check_digit_ok(body + d))
+    return next(body + d for d in "0123456789" if is_valid_gtin(body + d))
 
 
 def _write_files(folder: Path, *, items: int, locations: int, lines: int) -> dict[str, Path]:

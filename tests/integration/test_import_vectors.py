@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from domain.imports import gs1_check_digit_ok
+from domain.items import is_valid_gtin
 from tests.conftest import auth_headers
 
 Client = AsyncTestClient[Litestar]
@@ -18,7 +18,7 @@ JSON = "application/json"
 
 
 def _gtin(body: str) -> str:
-    return next(body + d for d in "0123456789" if gs1_check_digit_ok(body + d))
+    return next(body + d for d in "0123456789" if is_valid_gtin(body + d))
 
 
 SEEDED_GTIN = _gtin("871234000001")  # SKU-10001's each

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.imports import gs1_check_digit_ok
+from domain.items import is_valid_gtin
 from tests.conftest import auth_headers, new_key
 
 Client = AsyncTestClient[Litestar]
@@ -23,7 +23,7 @@ _runs = itertools.count(1)
 def gtin(n: int) -> str:
     """A valid GTIN-13 numbered ``n`` in a range the demo seed does not use."""
     body = f"59{n:010d}"
-    return next(body + d for d in "0123456789" if gs1_check_digit_ok(body + d))
+    return next(body + d for d in "0123456789" if is_valid_gtin(body + d))
 
 
 def prefix() -> str:
