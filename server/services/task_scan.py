@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Invalid
+from domain.errors import Invalid, Rejected
 from domain.events import Event
 from domain.guided import Done, Mark, Scan, Work
 from domain.tasks import TaskState
@@ -92,4 +92,4 @@ class FlowAdapter:
         self, db: AsyncSession, principal: Principal, record: TaskRecord, done: Done, *, now: datetime
     ) -> Applied:
         """Apply the finished work (move or pick the stock), complete the task and save it."""
-        raise NotImplementedError(f"{record.task.kind} tasks do not finish by a scan")
+        raise Rejected("task.not_guided", f"{record.task.kind} tasks finish by their own command, not by a scan")
